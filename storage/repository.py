@@ -1,0 +1,331 @@
+"""Data access: functions that take a session, read or write, and never commit.
+
+The caller owns the transaction (``with sessions.begin() as session:``), so one update or
+one job is one short transaction. All queries are parameterised; user text never becomes SQL.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import (
+    Actor,
+    ActorAlias,
+    Article,
+    Delivery,
+    IngestRun,
+    Statement,
+    StatementChange,
+    Subscriber,
+)
+from storage.names import name_key
+
+# A misspelling this close to one alias is taken as that actor ("Zelenksy").
+AUTO_MATCH_RATIO = 0.86
+SUGGESTION_RATIO = 0.6
+MIN_AUTO_MATCH_LENGTH = 5  # "Bush" must never quietly become "Busch"
+
+
+class NewActor(Protocol):
+    """An actor as the pipeline found it, before storage gives it an identity."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+    @property
+    def surname_only(self) -> bool: ...
+
+
+class NewStatement(Protocol):
+    @property
+    def actor(self) -> NewActor: ...
+    @property
+    def stance(self) -> str: ...
+    @property
+    def evidence(self) -> str: ...
+    @property
+    def sentence_index(self) -> int: ...
+    @property
+    def hedged(self) -> bool: ...
+    @property
+    def reported_by(self) -> NewActor | None: ...
+
+
+# --- articles -----------------------------------------------------------------------------
+
+
+def article_with_raw_hash(session: Session, raw_hash: str) -> Article | None:
+    return session.scalars(select(Article).where(Article.raw_hash == raw_hash).limit(1)).first()
+
+
+def article_with_fingerprint(session: Session, fingerprint: str) -> Article | None:
+    return session.scalars(select(Article).where(Article.fingerprint == fingerprint)).first()
+
+
+def add_article(
+    session: Session,
+    *,
+    source: str,
+    title: str,
+    text: str,
+    summary: list[str],
+    fingerprint: str,
+    raw_hash: str,
+    published_at: datetime | None,
+    statements: Iterable[NewStatement],
+) -> Article:
+    article = Article(
+        source=source,
+        title=title,
+        text=text,
+        summary=summary,
+        fingerprint=fingerprint,
+        raw_hash=raw_hash,
+        published_at=published_at,
+    )
+    session.add(article)
+    session.flush()
+    seen: set[tuple[int, int]] = set()
+    for found in statements:
+        actor = ensure_actor(session, found.actor)
+        if (actor.id, found.sentence_index) in seen:
+            continue
+        seen.add((actor.id, found.sentence_index))
+        reporter = ensure_actor(session, found.reported_by) if found.reported_by else None
+        session.add(
+            Statement(
+                actor_id=actor.id,
+                article_id=article.id,
+                sentence_index=found.sentence_index,
+                stance=found.stance,
+                evidence=found.evidence,
+                hedged=found.hedged,
+                reported_by_id=reporter.id if reporter and reporter.id != actor.id else None,
+            )
+        )
+    session.flush()
+    return article
+
+
+def latest_articles(session: Session, limit: int) -> Sequence[Article]:
+    return session.scalars(
+        select(Article).order_by(Article.ingested_at.desc(), Article.id.desc()).limit(limit)
+    ).all()
+
+
+def articles_by_id(session: Session, ids: Iterable[int]) -> Sequence[Article]:
+    return session.scalars(
+        select(Article).where(Article.id.in_(list(ids))).order_by(Article.id)
+    ).all()
+
+
+def actor_names_by_article(session: Session, article_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Actor names per article, the most often stated first."""
+    rows = session.execute(
+        select(Statement.article_id, Actor.name, func.count())
+        .join(Actor, Actor.id == Statement.actor_id)
+        .where(Statement.article_id.in_(article_ids))
+        .group_by(Statement.article_id, Actor.name)
+        .order_by(Statement.article_id, func.count().desc(), Actor.name)
+    ).all()
+    names: dict[int, list[str]] = {article_id: [] for article_id in article_ids}
+    for article_id, name, _count in rows:
+        names[article_id].append(name)
+    return names
+
+
+# --- actors -------------------------------------------------------------------------------
+
+
+def _actor_by_key(session: Session, key: str) -> Actor | None:
+    return session.scalars(
+        select(Actor).join(ActorAlias).where(ActorAlias.key == key).limit(1)
+    ).first()
+
+
+def ensure_actor(session: Session, found: NewActor) -> Actor:
+    """The stored actor for ``found``, created if new; its unseen aliases are added.
+
+    A full name is only ever merged by its full name, never by a shared surname; a bare
+    "Mr Balls" is merged into the one actor who has "Balls" as an alias.
+    """
+    keys = [name_key(found.name)]
+    if found.surname_only:
+        keys += [name_key(alias) for alias in found.aliases]
+    actor = next((a for a in map(lambda k: _actor_by_key(session, k), keys) if a), None)
+    if actor is None:
+        actor = Actor(name=found.name, kind=found.kind)
+        session.add(actor)
+        session.flush()
+    add_aliases(session, actor, (found.name, *found.aliases))
+    return actor
+
+
+def add_aliases(session: Session, actor: Actor, aliases: Iterable[str]) -> None:
+    """Register spellings for ``actor``; a spelling that already names someone else is skipped."""
+    wanted = {}
+    for alias in aliases:
+        key = name_key(alias)
+        if key:
+            wanted.setdefault(key, alias)
+    if not wanted:
+        return
+    taken = set(session.scalars(select(ActorAlias.key).where(ActorAlias.key.in_(list(wanted)))))
+    for key, alias in wanted.items():
+        if key not in taken:
+            session.add(ActorAlias(actor_id=actor.id, alias=alias, key=key))
+    session.flush()
+
+
+def sync_registry(session: Session, entries: Iterable[NewActor]) -> None:
+    """Make every registry actor exist with its kind and aliases (idempotent)."""
+    for entry in entries:
+        actor = session.scalars(select(Actor).where(Actor.name == entry.name)).first()
+        if actor is None:
+            actor = _actor_by_key(session, name_key(entry.name))
+        if actor is None:
+            actor = Actor(name=entry.name, kind=entry.kind)
+            session.add(actor)
+            session.flush()
+        actor.kind = entry.kind
+        add_aliases(session, actor, (entry.name, *entry.aliases))
+
+
+@dataclass(frozen=True)
+class ActorMatch:
+    actor: Actor | None
+    suggestions: list[str]
+
+
+def find_actor(session: Session, query: str) -> ActorMatch:
+    """The actor a user means by ``query``: exact alias, else a close misspelling."""
+    key = name_key(query)
+    if not key:
+        return ActorMatch(None, [])
+    actor = _actor_by_key(session, key)
+    if actor is not None:
+        return ActorMatch(_with_aliases(session, actor.id), [])
+    actor_by_key: dict[str, int] = {
+        alias_key: actor_id
+        for alias_key, actor_id in session.execute(select(ActorAlias.key, ActorAlias.actor_id))
+    }
+    best: dict[int, float] = {}
+    for alias_key in difflib.get_close_matches(key, actor_by_key, n=20, cutoff=SUGGESTION_RATIO):
+        ratio = difflib.SequenceMatcher(None, key, alias_key).ratio()
+        actor_id = actor_by_key[alias_key]
+        best[actor_id] = max(ratio, best.get(actor_id, 0.0))
+    ranked = sorted(((ratio, actor_id) for actor_id, ratio in best.items()), reverse=True)
+    if (
+        ranked
+        and ranked[0][0] >= AUTO_MATCH_RATIO
+        and len(key) >= MIN_AUTO_MATCH_LENGTH
+        and (len(ranked) == 1 or ranked[1][0] < ranked[0][0])
+    ):
+        return ActorMatch(_with_aliases(session, ranked[0][1]), [])
+    suggestion_ids = [actor_id for ratio, actor_id in ranked[:5] if ratio >= SUGGESTION_RATIO]
+    names = {
+        a.id: a.name for a in session.scalars(select(Actor).where(Actor.id.in_(suggestion_ids)))
+    }
+    return ActorMatch(None, [names[i] for i in suggestion_ids])
+
+
+def _with_aliases(session: Session, actor_id: int) -> Actor:
+    return session.scalars(
+        select(Actor).options(selectinload(Actor.aliases)).where(Actor.id == actor_id)
+    ).one()
+
+
+def _statements_query(actor_id: int) -> Select[tuple[Statement]]:
+    newest = func.coalesce(Article.published_at, Article.ingested_at)
+    return (
+        select(Statement)
+        .join(Article, Article.id == Statement.article_id)
+        .where(Statement.actor_id == actor_id)
+        .options(selectinload(Statement.article), selectinload(Statement.reported_by))
+        .order_by(newest.desc(), Article.id.desc(), Statement.sentence_index)
+    )
+
+
+def statements_for(
+    session: Session, actor_id: int, *, limit: int | None = None, offset: int = 0
+) -> Sequence[Statement]:
+    """An actor's statements, newest article first, in reading order within an article."""
+    query = _statements_query(actor_id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return session.scalars(query).all()
+
+
+def count_statements(session: Session, actor_id: int) -> int:
+    return session.scalar(select(func.count()).where(Statement.actor_id == actor_id)) or 0
+
+
+def earlier_positions(session: Session, statement_ids: Sequence[int]) -> dict[int, list[Statement]]:
+    """For each statement, the earlier statements it changes."""
+    rows = session.execute(
+        select(StatementChange.statement_id, Statement)
+        .join(Statement, Statement.id == StatementChange.earlier_id)
+        .where(StatementChange.statement_id.in_(statement_ids))
+        .options(selectinload(Statement.article))
+    ).all()
+    changes: dict[int, list[Statement]] = {}
+    for statement_id, earlier in rows:
+        changes.setdefault(statement_id, []).append(earlier)
+    return changes
+
+
+def top_actors(session: Session, limit: int) -> list[tuple[str, str, int]]:
+    """(name, kind, statement count) of the actors with the most positions."""
+    rows = session.execute(
+        select(Actor.name, Actor.kind, func.count(Statement.id))
+        .join(Statement, Statement.actor_id == Actor.id)
+        .group_by(Actor.id, Actor.name, Actor.kind)
+        .order_by(func.count(Statement.id).desc(), Actor.name)
+        .limit(limit)
+    ).all()
+    return [(name, kind, count) for name, kind, count in rows]
+
+
+# --- ingest runs and stats ----------------------------------------------------------------
+
+
+def record_ingest_run(session: Session, added: int, rejected: int) -> None:
+    session.add(IngestRun(added=added, rejected=rejected))
+
+
+@dataclass(frozen=True)
+class Stats:
+    articles: int
+    actors: int
+    statements: int
+    subscribers: int
+    last_ingest: datetime | None
+    deliveries_pending: int
+    deliveries_failed: int
+
+
+def stats(session: Session) -> Stats:
+    def count(query: Select[tuple[int]]) -> int:
+        return session.scalar(query) or 0
+
+    return Stats(
+        articles=count(select(func.count(Article.id))),
+        actors=count(select(func.count(func.distinct(Statement.actor_id)))),
+        statements=count(select(func.count(Statement.id))),
+        subscribers=count(select(func.count(Subscriber.id)).where(Subscriber.active.is_(True))),
+        last_ingest=session.scalar(select(func.max(IngestRun.finished_at))),
+        deliveries_pending=count(
+            select(func.count(Delivery.id)).where(Delivery.status == "pending")
+        ),
+        deliveries_failed=count(select(func.count(Delivery.id)).where(Delivery.status == "failed")),
+    )

@@ -1,0 +1,40 @@
+"""The cleaned article that every later pipeline stage works on."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class CleanArticle:
+    """Reader-facing text of one article: its headline (if it had one) and its sentences.
+
+    ``paragraphs`` hold sentences in reading order; boilerplate, headings, reading lists and
+    repeated text are already gone, so every sentence here may reach a reader. ``bylines``
+    are short lines that stood right after a sentence (index into ``sentences``) and may name
+    its speaker, as under a pull quote.
+    """
+
+    headline: str | None
+    paragraphs: tuple[tuple[str, ...], ...]
+    bylines: tuple[tuple[int, str], ...] = ()
+    sentences: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        flat = tuple(sentence for paragraph in self.paragraphs for sentence in paragraph)
+        object.__setattr__(self, "sentences", flat)
+
+    @property
+    def text(self) -> str:
+        """Paragraphs joined with blank lines, one sentence after another."""
+        return "\n\n".join(" ".join(paragraph) for paragraph in self.paragraphs)
+
+    @property
+    def fingerprint(self) -> str:
+        """A content hash that ignores case, white space and punctuation differences."""
+        folded = _SPACE.sub(" ", re.sub(r"[^\w\s]", "", self.text.casefold())).strip()
+        return hashlib.sha256(folded.encode("utf-8")).hexdigest()

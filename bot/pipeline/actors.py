@@ -1,0 +1,310 @@
+"""Who is named in a sentence: registry actors by any alias, and actors the registry lacks.
+
+Registry aliases are matched with their capitalisation (so "US" never matches "us") and also
+without accents. A match that runs on into another capitalised word is part of a longer
+proper name ("Washington Times", "US Senate") and is not the actor.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+KINDS = ("person", "country", "organisation", "group")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Capitalised words that may stand right before a name without being part of it.
+TITLE_WORDS = _words(
+    """
+    President Presidents Prime Minister Ministers Secretary Chancellor Senator Governor Mr
+    Mrs Ms Miss Dr Sir Lord Lady Baroness Professor Prof King Queen Envoy Spokesman
+    Spokeswoman General Chief Leader Commissioner Ambassador Foreign Defence Defense Shadow
+    Deputy Vice Special Premier Pope Chairman Chairwoman Director Mayor Speaker Judge
+    Justice Colonel Minister's Secretary-General
+    """
+)
+PERSON_TITLES: dict[str, str | None] = {
+    "Mr": "male", "Mrs": "female", "Ms": "female", "Miss": "female", "Lady": "female",
+    "Dame": "female", "Baroness": "female", "Lord": "male", "Sir": "male", "Dr": None,
+    "Professor": None, "Rabbi": None, "Rev": None, "Prince": "male", "Princess": "female",
+}  # fmt: skip
+# Titles that go with a first name in British usage: "Sir Digby", "Dame Judi".
+_FIRST_NAME_TITLES = frozenset({"Sir", "Dame", "Lord", "Lady", "Prince", "Princess"})
+
+# Capitalised words that start sentences or name things, never a person's first name.
+_NOT_FIRST = _words(
+    """
+    A An The This That These Those It Its In On At By For From With Without Within Into Of
+    To And But Or Nor So Yet If When While Where Which Who Whom Whose Why How What As After
+    Before During Despite Although Though Because Since Until Unless However Meanwhile
+    Nonetheless Furthermore Moreover Similarly Conversely Instead Also Even Such Some Many
+    Most Much Other Another Each Every All Both Either Neither No Not Any One Two Three
+    First Second Third Last Next New Old Recent Current Former Future Key High Low Our Their
+    His Her My Your We They He She I You Mr Mrs Ms Dr Sir Lord Lady Monday Tuesday Wednesday
+    Thursday Friday Saturday Sunday January February March April June July August September
+    October November December European American British English Scottish Welsh Irish French
+    German Russian Ukrainian Chinese Polish Italian Spanish Western Eastern Northern
+    Southern Central Atlantic Pacific National International Federal Royal Labour Tory
+    Conservative Liberal Democrat Democratic Republican Green General Shadow Prime Home
+    Foreign Trade Industry State Education Health Defence Work Pensions Security Council
+    Commons Lords House Office Party Government Parliament Budget Bank Election Article
+    Secretary Minister President Chancellor Chief Deputy Downing Whitehall God Christmas
+    Easter Internet Online Breaking Update Analysis Opinion Editorial Advice North South
+    East West Middle Great Greater Upper Lower Ukraine Russia Kyiv Moscow Washington Paris
+    London Berlin Europe Asia Africa Nato Brexit Chambers Commission Authority
+    """
+)
+_NOT_SURNAME = _words(
+    """
+    Secretary Minister President Chancellor Party Government Parliament Election Council
+    Office House Department Ministry Committee Commission Authority Union Association
+    Service Street Day Week Year Times Post News Bank Budget Act Bill Review Plan Programme
+    Program Report Summit Declaration Treaty Agreement Memorandum Formula Policy Strategy
+    Fund Court Assembly Conference Forum Group Institute Institution Foundation Agency Board
+    Trust Society Federation Confederation Executive Treasury Commons Lords Kingdom States
+    Nations Union Europe America Ukraine Russia Sunday Monday Tuesday Wednesday Thursday
+    Friday Saturday Minister's Leader Chief Army Navy Force Forces Guard Police Club League
+    Cup Daily Mail Telegraph Guardian Herald Journal Independent Express Mirror Sun Today
+    Tonight Live
+    """
+)
+_ORG_HEADS = (
+    r"Authority|Council|Party|Institution|Institute|Commission|Chambers?\s+of\s+Commerce|"
+    r"Association|Union|Office|Department|Ministry|Committee|Bank|Agency|Confederation|"
+    r"Federation|Trust|Society|Service|Board|Court|Assembly|Foundation|Organi[sz]ation|Forum|"
+    r"League|Inspectorate|Executive|Treasury|Commission|Congress|Senate|Cabinet|Watch|"
+    r"International|Network|Institute"
+)
+_CAP = r"[A-Z][\w'’&.-]*"
+_ORG = re.compile(
+    rf"(?<![\w'’-])(?:{_CAP}\s+(?:(?:of|for|and|on|the|&)\s+)*){{1,6}}(?:{_ORG_HEADS})(?![\w-])"
+)
+_TITLED = re.compile(
+    r"(?<![\w'’-])(?P<title>" + "|".join(PERSON_TITLES) + r")\.?\s+"
+    r"(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)(?![\w-])"
+)
+_PARTICLES = frozenset("von van der den de da di du le la bin al dos del".split())
+# A run of capitalised words (particles allowed inside): "Shadow Home Secretary David Davis".
+_CAPITAL_RUN = re.compile(
+    r"(?<![\w'’.-])[A-Z][\w-]*(?:\s+(?:(?:von|van|der|den|de|da|di|du|le|la|bin|al|dos|del)\s+)*"
+    r"[A-Z][\w-]*)*"
+)
+_ACRONYM = re.compile(r"(?<![\w.-])[A-Z]{2,6}(?![\w.-])")
+_NOT_ACRONYM = _words(
+    """
+    TV MP MPs PM AM GMT BST CEO OK UN EU US UK USA NATO GDP VAT NHS BBC ITV GMTV AP AFP
+    """
+)
+_POSSESSIVE = re.compile(r"^(?:['’]s|['’](?!\w))")
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
+@dataclass(frozen=True)
+class ActorRef:
+    """An actor as the pipeline knows it; ``aliases`` become lookup keys in storage.
+
+    Two refs are the same actor when name and kind agree, whatever aliases each has seen.
+    """
+
+    name: str
+    kind: str
+    aliases: tuple[str, ...] = field(default=(), compare=False)
+    party: bool = field(default=False, compare=False)
+    gender: str | None = field(default=None, compare=False)
+
+    @property
+    def surname_only(self) -> bool:
+        """Named only by title and surname ("Mr Balls"), so storage may merge by surname."""
+        return self.name.split()[0] in PERSON_TITLES
+
+
+@dataclass(frozen=True)
+class Mention:
+    actor: ActorRef
+    start: int
+    end: int
+    possessive: bool = False
+
+
+@dataclass(frozen=True)
+class Registry:
+    actors: tuple[ActorRef, ...]
+    _pattern: re.Pattern[str] = field(repr=False, compare=False)
+    _by_alias: dict[str, ActorRef] = field(repr=False, compare=False)
+    single_words: frozenset[str] = field(repr=False, compare=False, default=frozenset())
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[dict[str, object]]) -> Registry:
+        actors: list[ActorRef] = []
+        by_alias: dict[str, ActorRef] = {}
+        for entry in entries:
+            name = str(entry["name"])
+            kind = str(entry["kind"])
+            if kind not in KINDS:
+                raise ValueError(f"actor {name!r}: kind must be one of {', '.join(KINDS)}")
+            aliases = [str(a) for a in entry.get("aliases") or []]  # type: ignore[attr-defined]
+            roles = [str(r) for r in entry.get("roles") or []]  # type: ignore[attr-defined]
+            actor = ActorRef(
+                name, kind, tuple(dict.fromkeys(aliases + roles)), party=bool(entry.get("party"))
+            )
+            actors.append(actor)
+            for spelling in (name, *aliases, *roles):
+                for variant in {
+                    spelling,
+                    strip_accents(spelling),
+                    spelling[:1].upper() + spelling[1:],
+                }:
+                    by_alias.setdefault(variant, actor)
+        alternatives = sorted(by_alias, key=len, reverse=True)
+        pattern = re.compile(
+            r"(?<![\w'’.-])(?:" + "|".join(map(re.escape, alternatives)) + r")(?![\w-]|\.\w)"
+        )
+        return cls(tuple(actors), pattern, by_alias, frozenset(a for a in by_alias if " " not in a))
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Registry:
+        """The registry in ``path``, or the one shipped in ``seeds/actors.yaml``."""
+        if path is None:
+            text = resources.files("seeds").joinpath("actors.yaml").read_text(encoding="utf-8")
+        else:
+            text = path.read_text(encoding="utf-8")
+        return cls.from_entries(yaml.safe_load(text) or [])
+
+    def registered_mentions(self, sentence: str) -> list[Mention]:
+        folded = strip_accents(sentence)
+        mentions = []
+        for match in self._pattern.finditer(folded):
+            if _runs_into_longer_name(folded, match.start(), match.end()):
+                continue
+            mentions.append(
+                _mention(self._by_alias[match.group()], sentence, match.start(), match.end())
+            )
+        return mentions
+
+
+def _runs_into_longer_name(text: str, start: int, end: int) -> bool:
+    after = re.match(r"\s+([A-Z][\w-]*)", text[end:])
+    if after and after.group(1) not in TITLE_WORDS and not after.group(1).isupper():
+        return True
+    before = re.search(r"([A-Z][\w-]*)\s+$", text[:start])
+    return bool(
+        before
+        and before.group(1) not in TITLE_WORDS
+        and before.group(1) not in _NOT_FIRST
+        and not _is_sentence_start(text, before.start(1))
+    )
+
+
+def _is_sentence_start(text: str, index: int) -> bool:
+    return not text[:index].strip() or text[:index].rstrip()[-1] in '.!?"“”:;'
+
+
+def _mention(actor: ActorRef, sentence: str, start: int, end: int) -> Mention:
+    possessive = _POSSESSIVE.match(sentence[end:])
+    return Mention(actor, start, end + (possessive.end() if possessive else 0), bool(possessive))
+
+
+def discovered_mentions(
+    sentence: str, taken: list[Mention], registered_words: frozenset[str] = frozenset()
+) -> list[Mention]:
+    """People and bodies not in the registry, never overlapping a registry mention.
+
+    ``registered_words`` are one-word registry aliases: "America First" is a slogan built on
+    a registered name, not a person called America.
+    """
+    spans = [(m.start, m.end) for m in taken]
+    found: list[Mention] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in spans)
+
+    def add(actor: ActorRef, start: int, end: int) -> None:
+        if free(start, end):
+            found.append(_mention(actor, sentence, start, end))
+            spans.append((start, end))
+
+    for match in _ORG.finditer(sentence):
+        name = re.sub(r"^the\s+", "", match.group(), flags=re.IGNORECASE)
+        first = name.split()[0]
+        if first in _NOT_FIRST and len(name.split()) == 2 and first not in {"British", "National"}:
+            continue
+        add(
+            ActorRef(name, "organisation", party=name.endswith("Party")), match.start(), match.end()
+        )
+    for match in _TITLED.finditer(sentence):
+        title, name = match["title"], match["name"]
+        parts = name.split()
+        if parts[-1] in _NOT_SURNAME or parts[0] in _NOT_FIRST:
+            continue
+        aliases = [f"{title} {name}", parts[-1]]
+        if title in _FIRST_NAME_TITLES:
+            aliases.append(f"{title} {parts[0]}")
+        else:
+            aliases.append(f"{title} {parts[-1]}")
+        person = ActorRef(
+            f"{title} {name}" if len(parts) == 1 else name,
+            "person",
+            aliases=tuple(dict.fromkeys(aliases)),
+            gender=PERSON_TITLES.get(title),
+        )
+        add(person, match.start(), match.end())
+    for match in _CAPITAL_RUN.finditer(sentence):
+        name_span = _person_name(match.group(), registered_words)
+        if name_span is not None:
+            first_offset, length = name_span
+            start = match.start() + first_offset
+            name = sentence[start : start + length]
+            add(ActorRef(name, "person", aliases=(name.split()[-1],)), start, start + length)
+    for match in _ACRONYM.finditer(sentence):
+        if match.group() not in _NOT_ACRONYM:
+            add(ActorRef(match.group(), "organisation"), match.start(), match.end())
+    return found
+
+
+def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] | None:
+    """Offset and length of a "First Last" name inside a capitalised run, role words peeled off.
+
+    "Shadow Home Secretary David Davis" gives "David Davis"; "General Election" gives nothing.
+    """
+    tokens = [(m.start(), m.group()) for m in re.finditer(r"\S+", run)]
+    while tokens and (
+        tokens[0][1] in TITLE_WORDS
+        or tokens[0][1] in _NOT_FIRST
+        or tokens[0][1] in registered_words
+    ):
+        tokens.pop(0)
+    last = tokens[-1][1] if tokens else ""
+    if last.endswith(("'s", "’s")):
+        tokens[-1] = (tokens[-1][0], last[:-2])
+    names = [t for t in tokens if t[1] not in _PARTICLES]
+    if not 2 <= len(names) <= 4 or names[-1][1] in _NOT_SURNAME:
+        return None
+    if not all(
+        re.fullmatch(r"[A-Z][a-z'’]+(?:-[A-Z][a-z]+)?|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+", word)
+        for _, word in names
+    ):
+        return None
+    start = tokens[0][0]
+    return start, tokens[-1][0] + len(tokens[-1][1]) - start
+
+
+def find_mentions(registry: Registry, sentence: str) -> list[Mention]:
+    registered = registry.registered_mentions(sentence)
+    discovered = discovered_mentions(sentence, registered, registry.single_words)
+    return sorted(registered + discovered, key=lambda m: m.start)

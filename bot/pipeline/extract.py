@@ -1,0 +1,495 @@
+"""Find who took which position in an article.
+
+For every stance cue in a sentence the holder is the actor that is the cue's subject: the
+nearest actor named before it in the same clause that is not the object of a preposition
+("talks with Putin"), unless a relative clause makes it the subject ("Putin, who reportedly
+showed willingness"). Pronouns, "the party" and first-person quotes are resolved from what
+came before: the speaker named before a run of quoted lines, a byline under a pull quote,
+the person last in focus. Someone who only reports another's position ("the White House
+announced that Putin agreed") is recorded as ``reported_by``, never as the holder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from bot.pipeline import stances
+from bot.pipeline.actors import ActorRef, Mention, Registry, find_mentions
+from bot.pipeline.article import CleanArticle
+
+MAX_SUBJECT_DISTANCE = 220  # characters between a subject and its cue, roughly 35 words
+
+_PREPOSITION = re.compile(
+    r"\b(?:with|from|to|of|for|against|between|by|on|about|toward|towards|into|like|including|"
+    r"among|alongside|under|over|at|in|than|and\s+between)\s+(?:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}$",
+    re.IGNORECASE,
+)
+_RELATIVE = re.compile(r"^\s*,?\s*(?:who|which)\b", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(
+    r";|:\s|\s[–—]\s|,\s+(?:but|whereas|although|though)\s|,\s+while\s+(?!\w+ing\b)",
+    re.IGNORECASE,
+)
+_ADJACENT = re.compile(r"^(?:['’]s)?\s*(?:(?:also|now|still|definitely|soon|then|certainly)\s+)?$")
+_LINK_AND = re.compile(r"^\s*,?\s+(?:and|or)\s+(?:the\s+)?$", re.IGNORECASE)
+_LINK_COMMA = re.compile(r"^\s*,\s*(?:the\s+)?$")
+_PASSIVE_AGENT = re.compile(r"^\s+by\s+(?:the\s+)?$", re.IGNORECASE)
+_APPOSITIVE = re.compile(r"^,\s+[^,]{0,80}\bof\s+(?:the\s+)?$")
+_QUOTE = re.compile(r"[\"“”]")
+_SPEECH_VERB = (
+    r"(?:said|says|told|added|stated|noted|warned|insisted|argued|explained|wrote|declared|"
+    r"responded|replied|continued|went\s+on)"
+)
+_PRONOUN = re.compile(
+    r"(?<![\w'’])(?P<word>he|she|they|it|i|we|his|her|their|its|the\s+party|her\s+party|his\s+party|"
+    r"their\s+party)(?!\w)",
+    re.IGNORECASE,
+)
+_REPORTING_BEFORE_THAT = re.compile(
+    rf"(?:{stances.REPORTING.pattern}|\b(?:whispers?|assured|assures|clear|reiterated|reaffirmed|"
+    r"hopes?|believes?|thinks?|fears?|signalled|suggested|warned|insisted|admitted|acknowledged|"
+    r"conceded|stressed|emphasi[sz]ed|argued|explained|promised|vowed|pledged|agreed|denied|"
+    r"repeated|maintained|accepted|recogni[sz]ed|predicted|expects?|expected))\s*$",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = frozenset({"i", "we"})
+# "It outlined plans" names the declaration's authors; "it could also provide …" rarely does.
+_THING_PRONOUNS = frozenset({"it", "its", "they", "their"})
+
+
+_ROLE_NOUNS = (
+    r"secretary|minister|chancellor|co-chairman|chairman|chairwoman|chair|leader|spokesman|"
+    r"spokeswoman|spokesperson|president|commissioner|adviser|advisor|chief|governor|mayor|"
+    r"envoy|ambassador|director\s+general|director|inspector|treasurer|candidate|premier"
+)
+# The role words right before a name: "Shadow Home Secretary " or "Lib Dem home affairs spokesman ".
+_ROLE_BEFORE_NAME = re.compile(
+    rf"(?:^|[^\w'’-])(?P<role>(?:[\w-]+\s+){{0,4}}(?:{_ROLE_NOUNS}))\s+$", re.IGNORECASE
+)
+_THE_ROLE = re.compile(
+    rf"\b[Tt]he\s+(?P<role>(?:[\w-]+\s+){{0,4}}?(?:{_ROLE_NOUNS}))\b", re.IGNORECASE
+)
+_AMBIGUOUS = ActorRef("(ambiguous role)", "person")
+
+# "Gordon Brown's closest ally denied …": the possessor is not the one speaking.
+_PERSON_NOUN_AFTER_POSSESSIVE = re.compile(
+    r"^\s*(?:\w+\s+){0,2}?(?:ally|allies|aide|aides|adviser|advisers|advisor|spokesman|"
+    r"spokeswoman|spokesperson|envoy|wife|husband|son|daughter|lawyer|lawyers|official|"
+    r"officials|deputy|successor|predecessor|critics|supporters|opponents|rival|rivals|"
+    r"friend|friends|colleague|colleagues|staff)\b",
+    re.IGNORECASE,
+)
+_SPOKESPERSON_FOR = re.compile(r"spokes(?:man|woman|person)\s+for\s+(?:the\s+)?$", re.IGNORECASE)
+_RELATIVE_RIGHT_BEFORE_CUE = re.compile(r"\b(?:which|that|who)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
+# "… Trump's administration … for how it intends to": the cue has its own pronoun subject.
+_PRONOUN_RIGHT_BEFORE_CUE = re.compile(
+    r"\b(?:it|they|he|she|we|i)\s+(?:(?:\w+ly|has|have|had|is|are|was|were|will|would|did|does|do|"
+    r"also|still|now)\s+)*$",
+    re.IGNORECASE,
+)
+_NEGATION_BEFORE_CUE = re.compile(
+    r"\b(?:not|n't|never|no\s+longer)\s+(?:\w+ly\s+)?$", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class ExtractedStatement:
+    actor: ActorRef
+    stance: str
+    evidence: str
+    sentence_index: int
+    hedged: bool = False
+    reported_by: ActorRef | None = None
+
+
+@dataclass
+class _Candidate:
+    actor: ActorRef
+    start: int
+    end: int
+    possessive: bool = False
+    pronoun: str | None = None
+
+
+@dataclass
+class _Focus:
+    """What earlier sentences put in focus, for resolving pronouns and quotes."""
+
+    people: list[ActorRef] = field(default_factory=list)
+    others: list[ActorRef] = field(default_factory=list)
+    parties: list[ActorRef] = field(default_factory=list)
+    speaker: ActorRef | None = None
+    by_surname: dict[str, list[ActorRef]] = field(default_factory=dict)
+    roles: dict[str, ActorRef] = field(default_factory=dict)
+
+    def person_called(self, surname: str, gender: str | None) -> ActorRef | None:
+        """The person most recently named with this surname whose gender does not clash."""
+        for person in reversed(self.by_surname.get(surname, [])):
+            if gender is None or person.gender in (None, gender):
+                return person
+        return None
+
+    def remember(self, surname: str, person: ActorRef) -> None:
+        people = [p for p in self.by_surname.get(surname, []) if p != person]
+        self.by_surname[surname] = [*people, person]
+
+    def learn_roles(self, sentence: str, mentions: list[Mention]) -> None:
+        """ "Tory co-chairman Liam Fox" lets a later "the Tory co-chairman" mean Liam Fox."""
+        for mention in mentions:
+            if mention.actor.kind != "person":
+                continue
+            role = _ROLE_BEFORE_NAME.search(sentence[: mention.start])
+            if role is None:
+                continue
+            phrase = role.group("role").lower()
+            for key in (phrase, phrase.split()[-1]):
+                if self.roles.setdefault(key, mention.actor) != mention.actor and key != phrase:
+                    self.roles[key] = _AMBIGUOUS
+            self.roles[phrase] = mention.actor
+
+    def role_mentions(self, sentence: str) -> list[Mention]:
+        found = []
+        for match in _THE_ROLE.finditer(sentence):
+            actor = self.roles.get(match.group("role").lower())
+            if actor is not None and actor is not _AMBIGUOUS:
+                found.append(Mention(actor, match.start(), match.end()))
+        return found
+
+    def note(self, actor: ActorRef) -> None:
+        queue = self.people if actor.kind == "person" else self.others
+        if actor in queue:
+            queue.remove(actor)
+        queue.append(actor)
+        if actor.party:
+            if actor in self.parties:
+                self.parties.remove(actor)
+            self.parties.append(actor)
+
+    def resolve_pronoun(self, word: str) -> ActorRef | None:
+        word = word.lower()
+        if word in {"he", "she", "his", "her"}:
+            wanted = "male" if word in {"he", "his"} else "female"
+            for person in reversed(self.people):
+                if person.gender in (None, wanted):
+                    return person
+            return None
+        if word.endswith("party"):
+            return self.parties[-1] if self.parties else None
+        if word in {"they", "their", "it", "its"}:
+            return self.others[-1] if self.others else None
+        return None
+
+
+def extract_statements(article: CleanArticle, registry: Registry) -> list[ExtractedStatement]:
+    """Every position taken in the article, one per actor and sentence, in reading order."""
+    focus = _Focus()
+    for actor in registry.actors:
+        if actor.kind == "person":
+            for alias in actor.aliases:
+                if " " not in alias:
+                    focus.remember(alias, actor)
+    bylines = {index: text for index, text in article.bylines}
+    statements: list[ExtractedStatement] = []
+    for index, sentence in enumerate(article.sentences):
+        statements.extend(_sentence_statements(index, sentence, registry, focus, bylines))
+    return statements
+
+
+def _canonical(mention: Mention, focus: _Focus) -> Mention:
+    """Merge "Ms Hewitt" into the "Patricia Hewitt" named before (or in the registry).
+
+    The merged actor keeps every spelling seen, so "Ms Hewitt" becomes a stored alias.
+    """
+    actor = mention.actor
+    if actor.kind != "person":
+        return mention
+    surname = actor.name.split()[-1]
+    if actor.surname_only:
+        known = focus.person_called(surname, actor.gender)
+    else:
+        known = next((p for p in focus.by_surname.get(surname, []) if p == actor), None)
+    if known is None:
+        focus.remember(surname, actor)
+        return mention
+    merged = replace(
+        known,
+        gender=known.gender or actor.gender,
+        aliases=tuple(dict.fromkeys((*known.aliases, *actor.aliases))),
+    )
+    focus.remember(surname, merged)
+    return replace(mention, actor=merged)
+
+
+def _sentence_statements(
+    index: int,
+    sentence: str,
+    registry: Registry,
+    focus: _Focus,
+    bylines: dict[int, str],
+) -> Iterator[ExtractedStatement]:
+    found = [_canonical(m, focus) for m in find_mentions(registry, sentence)]
+    taken_spans = [(m.start, m.end) for m in found]
+    roles = [
+        m
+        for m in focus.role_mentions(sentence)
+        if all(m.end <= s or m.start >= e for s, e in taken_spans)
+    ]
+    mentions = sorted(found + roles, key=lambda m: m.start)
+    speaker = _speaker(index, sentence, mentions, focus, bylines, registry)
+    candidates = _candidates(sentence, mentions, speaker, focus)
+    is_question = sentence.rstrip(" \"”’'").endswith("?")
+    quotes = _quote_spans(sentence)
+    cancelled = stances.cancelling_spans(sentence)
+    taken: set[str] = set()
+    if not is_question:
+        for cue in stances.find_cues(sentence):
+            if any(start <= cue.start <= end + 3 for start, end in cancelled):
+                continue
+            for holder, reporter in _holders(sentence, cue, candidates, quotes, speaker):
+                if holder.name in taken:
+                    continue
+                taken.add(holder.name)
+                yield ExtractedStatement(
+                    actor=holder,
+                    stance=_stance(sentence, cue),
+                    evidence=sentence,
+                    sentence_index=index,
+                    hedged=reporter is not None or _hedged(sentence, cue),
+                    reported_by=reporter,
+                )
+    # Noted last = most salient: the sentence's subject (its first plain mention) and its
+    # speaker win over people it merely mentions later ("Dr Fox accused Mr Blair …").
+    plain = [m for m in mentions if not m.possessive]
+    for mention in reversed(plain or mentions):
+        focus.note(mention.actor)
+    focus.learn_roles(sentence, mentions)
+    focus.speaker = speaker if (quotes or _speaks(sentence)) else None
+    if speaker is not None:
+        focus.note(speaker)
+
+
+def _speaks(sentence: str) -> bool:
+    return bool(re.search(rf"\b{_SPEECH_VERB}\b", sentence, re.IGNORECASE))
+
+
+def _quote_spans(sentence: str) -> list[tuple[int, int]]:
+    marks = [m.start() for m in _QUOTE.finditer(sentence)]
+    spans = [(marks[i], marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
+    if len(marks) % 2 == 1:
+        spans.append(
+            (marks[-1], len(sentence)) if marks[-1] < len(sentence) // 2 else (0, marks[-1])
+        )
+    return spans
+
+
+def _speaker(
+    index: int,
+    sentence: str,
+    mentions: list[Mention],
+    focus: _Focus,
+    bylines: dict[int, str],
+    registry: Registry,
+) -> ActorRef | None:
+    """Who speaks the quoted or first-person words of this sentence, if anyone does."""
+    for mention in mentions:
+        before = sentence[: mention.start]
+        after = sentence[mention.end :]
+        if re.match(
+            rf"^\s*(?:spokes(?:man|woman|person)\s+)?(?:,[^,]{{0,100}},\s*)?{_SPEECH_VERB}\b", after
+        ) or re.search(rf"\b{_SPEECH_VERB}\s+$", before):
+            return mention.actor
+    pronoun = re.search(rf"(?<![\w'’])(he|she)\s+{_SPEECH_VERB}\b", sentence, re.IGNORECASE)
+    if pronoun:
+        return focus.resolve_pronoun(pronoun.group(1))
+    if index in bylines:
+        people = [m.actor for m in find_mentions(registry, bylines[index])]
+        if people:
+            return people[0]
+    starts_quoted = bool(re.match(r"^[\"“]", sentence))
+    if starts_quoted or re.match(r"^(?:I|We)\b", sentence):
+        return focus.speaker
+    return None
+
+
+def _candidates(
+    sentence: str, mentions: list[Mention], speaker: ActorRef | None, focus: _Focus
+) -> list[_Candidate]:
+    found = [_Candidate(m.actor, m.start, m.end, m.possessive) for m in mentions]
+    spans = [(m.start, m.end) for m in mentions]
+    seen_here: list[ActorRef] = []
+    for match in _PRONOUN.finditer(sentence):
+        if any(s <= match.start() < e for s, e in spans):
+            continue
+        word = match["word"].lower()
+        if word in _FIRST_PERSON:
+            actor = speaker
+        elif word in {"it", "its", "they", "their"} and match.start() > 0:
+            actor = None  # mid-sentence "it" is too often the thing, not an actor
+        else:
+            earlier = [m.actor for m in mentions if m.end <= match.start()]
+            actor = _resolve_within(word, earlier) or focus.resolve_pronoun(word)
+        if actor is not None:
+            possessive = word in {"his", "her", "their", "its"}
+            found.append(_Candidate(actor, match.start(), match.end(), possessive, word))
+            seen_here.append(actor)
+    return sorted(found, key=lambda c: c.start)
+
+
+def _resolve_within(word: str, earlier: list[ActorRef]) -> ActorRef | None:
+    """A pronoun whose antecedent sits earlier in the same sentence."""
+    if word in {"he", "she", "his", "her"}:
+        people = [a for a in earlier if a.kind == "person"]
+        return people[-1] if people else None
+    if word.endswith("party"):
+        parties = [a for a in earlier if a.party]
+        return parties[-1] if parties else None
+    return None
+
+
+def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) -> bool:
+    between = sentence[candidate.end : cue.start]
+    if cue.adjacent:
+        return bool(_ADJACENT.match(between))
+    if _RELATIVE.match(between):
+        return True
+    if _CLAUSE_BREAK.search(between) or len(between) > MAX_SUBJECT_DISTANCE:
+        return False
+    if _owned_by_other_clause(between):
+        return False
+    if candidate.pronoun in _THING_PRONOUNS and not _ADJACENT.match(between):
+        return False
+    if _RELATIVE_RIGHT_BEFORE_CUE.search(between) or (
+        candidate.pronoun is None and _PRONOUN_RIGHT_BEFORE_CUE.search(between)
+    ):
+        return False
+    if candidate.possessive and _PERSON_NOUN_AFTER_POSSESSIVE.match(between):
+        return False
+    before = sentence[: candidate.start]
+    return not _PREPOSITION.search(before) or bool(_SPOKESPERSON_FOR.search(before))
+
+
+def _owned_by_other_clause(between: str) -> bool:
+    """ "Ukraine … deterrents that such assurances would provide": the cue has its own subject."""
+    for match in re.finditer(r"\b(?:that|which)\s+(?!\w+ly\b)(\w+)", between, re.IGNORECASE):
+        if not _REPORTING_BEFORE_THAT.search(between[: match.start()]):
+            return True
+    return False
+
+
+def _holders(
+    sentence: str,
+    cue: stances.Cue,
+    candidates: list[_Candidate],
+    quotes: list[tuple[int, int]],
+    speaker: ActorRef | None,
+) -> list[tuple[ActorRef, ActorRef | None]]:
+    """The actors holding this cue's position, each with whoever reported it."""
+    agent = _passive_agent(sentence, cue, candidates)
+    if agent is not None:
+        return [(agent.actor, None)]
+    quote = next(((s, e) for s, e in quotes if s < cue.start < e), None)
+    before = [c for c in candidates if c.end <= cue.start and (quote is None or c.start > quote[0])]
+    eligible = [c for c in before if _eligible_subject(sentence, c, cue)]
+    if not eligible:
+        if speaker is not None and (
+            quote is not None
+            or re.match(r"^(?:I|We)\b", sentence)
+            or re.search(rf"\b{_SPEECH_VERB}\b", sentence[: cue.start], re.IGNORECASE)
+        ):
+            return [(speaker, None)]
+        return []
+    subject = eligible[-1]
+    partners = _coordinated(sentence, subject, before)
+    if partners and not _eligible_subject(sentence, partners[-1], cue):
+        return []
+    group = [subject, *partners, *_appositive(sentence, subject, cue, candidates)]
+    reporter = _reporter(sentence, subject, candidates, quote, speaker)
+    return [(c.actor, reporter if reporter != c.actor else None) for c in group]
+
+
+def _passive_agent(
+    sentence: str, cue: stances.Cue, candidates: list[_Candidate]
+) -> _Candidate | None:
+    if not re.search(r"\b(?:was|were|been|being|be|is|are)\s+(?:\w+\s+)?$", sentence[: cue.start]):
+        return None
+    for candidate in candidates:
+        if candidate.start > cue.end and _PASSIVE_AGENT.match(sentence[cue.end : candidate.start]):
+            return candidate
+    return None
+
+
+def _coordinated(sentence: str, subject: _Candidate, before: list[_Candidate]) -> list[_Candidate]:
+    """ "France and the UK reached …": every actor in the list shares the position.
+
+    Walking left from the subject, the first link must be "and"/"or"; further ones commas.
+    """
+    if subject.pronoun is not None:
+        return []
+    group: list[_Candidate] = []
+    current = subject
+    for candidate in reversed([c for c in before if c.end <= subject.start]):
+        link = sentence[candidate.end : current.start]
+        if (_LINK_AND if not group else _LINK_COMMA).match(link) or (
+            group and _LINK_AND.match(link)
+        ):
+            group.append(candidate)
+            current = candidate
+        else:
+            break
+    return group
+
+
+def _appositive(
+    sentence: str, subject: _Candidate, cue: stances.Cue, candidates: list[_Candidate]
+) -> list[_Candidate]:
+    """ "David Frost, director general of the British Chambers of Commerce, warned …"."""
+    return [
+        c
+        for c in candidates
+        if subject.end < c.start
+        and c.end <= cue.start
+        and c.actor.kind == "organisation"
+        and _APPOSITIVE.match(sentence[subject.end : c.start])
+        and sentence[c.end : cue.start].lstrip().startswith(",")
+    ]
+
+
+def _reporter(
+    sentence: str,
+    subject: _Candidate,
+    candidates: list[_Candidate],
+    quote: tuple[int, int] | None,
+    speaker: ActorRef | None,
+) -> ActorRef | None:
+    if quote is not None and speaker is not None and subject.pronoun not in _FIRST_PERSON:
+        return speaker if speaker != subject.actor else None
+    according = re.search(r"\baccording\s+to\s+", sentence, re.IGNORECASE)
+    if according:
+        for candidate in candidates:
+            if candidate.start >= according.end() and candidate.actor != subject.actor:
+                return candidate.actor
+    for candidate in reversed([c for c in candidates if c.end <= subject.start]):
+        between = sentence[candidate.end : subject.start]
+        if _CLAUSE_BREAK.search(between):
+            return None
+        if candidate.actor != subject.actor and stances.REPORTING.search(between):
+            return candidate.actor
+    return None
+
+
+def _stance(sentence: str, cue: stances.Cue) -> str:
+    if cue.stance in {"commit", "open", "demand"} and _NEGATION_BEFORE_CUE.search(
+        sentence[: cue.start]
+    ):
+        return "refuse"  # "doesn't want to", "did not agree to"
+    if cue.stance == "commit" and stances.CONDITION.search(sentence[cue.end :]):
+        return "conditional"
+    return cue.stance
+
+
+def _hedged(sentence: str, cue: stances.Cue) -> bool:
+    return any(
+        not (match.start() < cue.end and cue.start < match.end())
+        for match in stances.HEDGE.finditer(sentence)
+    )

@@ -1,0 +1,200 @@
+"""Stance cues: the phrases that show an actor taking a position, one list per stance.
+
+Kept as data in one module. Each pattern is a regular expression matched case-insensitively
+on a sentence; where two cues overlap, the longer one wins, which is how "did not rule out"
+(open) beats "rule out" (refuse) and "shows little willingness" (refuse) beats "willingness"
+(open). Cues in ``NO_POSITION`` cancel a position outright ("stopped short of offering").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_AUX = r"(?:has|have|had|is|are|was|were|will|would|did|does|do)"
+_NOT = r"(?:not|n't|never)"
+
+CUES: dict[str, list[str]] = {
+    "open": [
+        r"(?:did|does|do|has|have|had|would|will)\s*(?:not|n't|never)\s+(?:rule|ruled|ruling)\s+out",
+        r"not\s+ruling\s+out",
+        r"(?:showed|shows|show|expressed|signalled|signaled|indicated)\s+(?:(?:a|its|his|her|their|some)\s+)?willingness\s+to",
+        r"(?:is|are|was|were|be)\s+(?:\w+\s+)?willing\s+to",
+        r"(?:(?:might|may|could)\s+)follow\s+suit",
+        r"consideration\s+of",
+        r"(?:is|are|was|were)\s+considering",
+        r"considers|considered",
+        r"(?:is|are|was|were)\s+open\s+to",
+        r"open\s+to\s+(?:the\s+idea|talks|negotiations|discussions)",
+        r"propos(?:ed|es|ing)\b",
+        r"(?:hopes|hoped|hoping|hope\s+(?:to|that))\b",
+        r"(?:wants?|wanted|wanting)\s+(?:to\b|\w+\s+to\b)",
+        r"(?:is|are|was|were)\s+(?:intending|planning|preparing)\s+to",
+        r"(?:plans?|planned|intends?|intended)\s+to",
+        r"(?:has|have)\s+(?:put\s+forward|drawn\s+up)\s+(?:plans|proposals)",
+        r"(?:expressed|has\s+expressed)\s+(?:a\s+)?(?:desire|hope|wish)\s+to",
+        r"would\s+consult\s+on|will\s+consult\s+on|to\s+consult\s+on",
+        r"(?:offered|offers)\s+(?:vague|tentative|conditional)\s+assurances",
+        r"(?:is|are|was)\s+set\s+to\s+meet",
+        r"(?:could|might|may)\s+(?:back|support|accept|consider)",
+        r"(?:is|are)\s+(?:exploring|weighing|studying)",
+        r"suggested|suggests|floated",
+    ],
+    "refuse": [
+        r"(?:ruled|rules|rule|ruling)\s+out",
+        r"red\s+lines?",
+        r"(?:rejected|rejects|reject|rejecting|refused|refuses|refuse)\b",
+        r"(?:opposes|opposed|oppose|opposing)\b",
+        r"(?:dismissed|dismisses|dismissing)\b",
+        r"(?:criticised|criticized|criticises|criticizes|condemned|condemns|attacked|slammed)\b",
+        r"(?:would|will|shall)\s+not\s+be\s+deployed|won't\s+be\s+deployed",
+        r"non-deployment\s+of",
+        r"(?:will|would|shall)\s+(?:not|never)\b|won't\b",
+        r"(?:has|have)\s+yet\s+to\s+(?:\w+\s+)?confirm",
+        r"(?:has|have|had)\s+not\s+(?:yet\s+)?confirmed",
+        r"withh(?:o|e)lds?\s+(?:its\s+)?confirmation|withholding\s+confirmation",
+        r"(?:shows?|showed|showing)\s+(?:little|no)\s+willingness",
+        r"(?:is|are|was|were)\s+(?:un|not\s+)willing\s+to",
+        r"careful\s+not\s+to\s+commit",
+        r"(?:vetoed|vetoes|blocked|blocks)\b",
+        r"(?:warned|warns)\s+(?:against|that)",
+        r"(?:vote|voted|votes|voting)\s+against",
+        r"(?:ruled|rules|rule|ruling)\s+against",
+        r"refusal\s+to",
+        r"(?:refused|refuses|refuse|declined|declines)\s+to\s+(?:say|discuss|comment|confirm|reveal|name|accept)",
+        r"(?:would|will)\s+not\s+(?:discuss|comment|say)",
+        r"(?:denied|denies|deny|denying)\b",
+        r"(?:accused|accuses|accuse|accusing)\b",
+        r"(?:questioned|questions)\s+(?:the|whether|why)",
+        r"there\s+(?:would|will)\s+be\s+no\b",
+        r"(?:is|was|are|were)\s+(?:completely\s+|totally\s+)?untrue",
+        r"(?:uneasy|unhappy|concerned)\s+about",
+        r"(?:branded|brands|described|describes|called|calls|dismissed)\s+(?:\w+\s+){0,4}as\s+[\"“]",
+        r"(?:ruling|ruled)\s+out\s+the\s+direct",
+        r"misdirected",
+    ],
+    "demand": [
+        r"(?:am|is|are)\s+asking",
+        r"(?:asked|asks|ask|asking)\s+(?:for|that)\b",
+        r"(?:called|calls|call|calling)\s+(?:for|on)\b",
+        r"(?:demanded|demands|demand|demanding)\b",
+        r"(?:requires|required|require|requiring)\b",
+        r"(?:insisted|insists|insist|insisting)\b",
+        r"(?:urged|urges|urge|urging)\b",
+        r"(?:pushing|pushed|pushes|push)\s+for",
+        r"(?:looking|looked|looks)\s+for",
+        r"(?:seeking|sought|seeks|seek)\b",
+        r"(?:advocated|advocates|advocating)\s+for",
+        r"necessity\s+of|needs?\s+to\s+(?:be\s+)?(?:given|provided|guaranteed)",
+        r"(?:objective|aim|goal)\s+of\s+(?:obtaining|securing|getting)",
+        r"(?:wants?|wanted)\b(?!\s+to\b)",
+        r"(?:warned|warns|warn|told|tells|urged)\s+(?:\w+\s+){0,3}(?:not\s+to|against)\b",
+        r"(?:it\s+(?:is|was)\s+)?(?:vital|essential|crucial|imperative)\s+(?:that|to)\b",
+        r"(?:has|have)\s+(?:got\s+)?to\s+change",
+        r"(?:must|should)\s+(?!not\b)",
+    ],
+    "commit": [
+        r"(?:reiterated|reaffirmed|restated|underscored|underlined|affirmed|expressed)\s+(?:(?:his|her|its|their|a|the)\s+)?(?:\w+\s+)?commitment\s+to",
+        r"(?:pledged|pledges|pledge|pledging)\b",
+        r"(?:promised|promises|promise|promising)\b",
+        r"(?:vowed|vows|vow)\b",
+        r"(?:committed|commits)\s+to",
+        r"(?:agreed|agrees|agree)\s+to|agreement\s+to",
+        r"(?:reached|reach|reaches|signed|signs)\s+(?:an?\s+)?(?:\w+\s+)?(?:agreement|deal|accord)",
+        r"(?:are|is|am|'re)\s+going\s+to",
+        r"(?:assured|assures|guaranteed|guarantees)\s+(?:that|of)",
+        r"(?:is|are|was|were|has\s+been|have\s+been)\s+(?:\w+\s+)?(?:providing|supplying|sending|delivering)",
+        r"(?:provided|provides|supplied|supplies|delivered)\s+(?:\w+\s+){0,3}(?:assurances|aid|support|weapons|guarantees|funding)",
+        r"(?:has|have)\s+been\s+(?:a|an)\s+(?:\w+\s+)?(?:supporter|backer|ally)\s+of",
+        r"(?:outlined|announced|unveiled|set\s+out)\s+(?:plans|a\s+plan|proposals)\s+(?:for|to)",
+        r"(?:made|make|making)\s+a\s+(?:firm\s+)?commitment",
+        r"(?:backed|backs|endorsed|endorses|supported|supports)\b",
+    ],
+}
+
+# Cues so common in description ("will play a role") that they only count when the actor is
+# their grammatical subject, right before them: "We will extend", "her party would boost".
+ADJACENT_CUES: dict[str, list[str]] = {
+    "commit": [
+        r"(?:will|shall|'ll)\s+(?:definitely\s+|also\s+|now\s+|still\s+|certainly\s+)?"
+        r"(?!not\b|never\b|be\b|have\b|play\b|need\b|likely\b|remain\b|continue\b|depend\b|"
+        r"face\b|see\b|become\b|mean\b|come\b|seem\b|appear\b|prove\b|get\b|find\b|lead\b|"
+        r"result\b|determine\b|shape\b|hinge\b|influence\b|affect\b|take\b|want\b)[a-z]+",
+        r"would\s+(?:provide|boost|extend|introduce|cut|raise|scrap|spend|give|deploy|announce|"
+        r"create|build|fund|increase|reduce|abolish|protect|restore|offer|support)\b",
+    ],
+}
+
+# A position the actor pointedly did not take: no statement at all.
+NO_POSITION = [
+    r"stopped\s+short\s+of",
+    r"did\s+not\s+elaborate",
+    r"(?:declined|refused)\s+to\s+(?:comment|say|elaborate)",
+    r"(?:will|would)\s+need\s+to",
+]
+
+# A commitment that only holds once something happens.
+CONDITION = re.compile(
+    r"\b(?:once|only\s+if|if|provided\s+that|providing\s+that|on\s+condition\s+that|"
+    r"as\s+long\s+as|unless|subject\s+to)\b",
+    re.IGNORECASE,
+)
+
+# The sentence reports the position without confirmation.
+HEDGE = re.compile(
+    r"\b(?:reportedly|reported\s+to|according\s+to|is\s+said\s+to|are\s+said\s+to|allegedly|"
+    r"purportedly|unconfirmed|yet\s+to\s+(?:\w+\s+)?confirm|not\s+yet\s+confirmed|whispers?|"
+    r"rumou?rs?|sources\s+(?:say|said)|it\s+is\s+understood|apparently)\b",
+    re.IGNORECASE,
+)
+
+# Verbs and nouns that introduce someone else's words: their subject is the reporter.
+REPORTING = re.compile(
+    r"\b(?:said|says|say|announced|announces|revealed|reveals|told|tells|reported|reports|"
+    r"claimed|claims|disclosed|stated|noted|added|confirmed|indicated|according\s+to|"
+    r"publicly\s+announced)\b",
+    re.IGNORECASE,
+)
+
+_RANK = {"refuse": 0, "demand": 1, "conditional": 2, "commit": 3, "open": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    stance: str
+    start: int
+    end: int
+    adjacent: bool = False
+
+
+def _compile(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile(
+        r"(?<![\w-])(?:" + "|".join(f"(?:{pattern})" for pattern in patterns) + r")",
+        re.IGNORECASE,
+    )
+
+
+_CUE_PATTERNS = [(stance, False, _compile(patterns)) for stance, patterns in CUES.items()] + [
+    (stance, True, _compile(patterns)) for stance, patterns in ADJACENT_CUES.items()
+]
+_NO_POSITION = _compile(NO_POSITION)
+
+
+def find_cues(sentence: str) -> list[Cue]:
+    """Every stance cue in the sentence, overlaps resolved in favour of the longer cue."""
+    found = [
+        Cue(stance, match.start(), match.end(), adjacent)
+        for stance, adjacent, pattern in _CUE_PATTERNS
+        for match in pattern.finditer(sentence)
+    ]
+    found.sort(key=lambda cue: (-(cue.end - cue.start), _RANK[cue.stance]))
+    kept: list[Cue] = []
+    for cue in found:
+        if all(cue.end <= other.start or cue.start >= other.end for other in kept):
+            kept.append(cue)
+    return sorted(kept, key=lambda cue: cue.start)
+
+
+def cancelling_spans(sentence: str) -> list[tuple[int, int]]:
+    """Spans of phrases such as "stopped short of" that cancel the cue right after them."""
+    return [(match.start(), match.end()) for match in _NO_POSITION.finditer(sentence)]

@@ -1,0 +1,1 @@
+"""Measurements of the pipeline against reference data (summaries, timings)."""

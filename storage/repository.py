@@ -7,6 +7,7 @@ one job is one short transaction. All queries are parameterised; user text never
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,10 @@ from storage.names import name_key
 AUTO_MATCH_RATIO = 0.86
 SUGGESTION_RATIO = 0.6
 MIN_AUTO_MATCH_LENGTH = 5  # "Bush" must never quietly become "Busch"
+# "Mr Trump" or "President Trump" finds "Trump" when no alias has the title.
+_TITLE = re.compile(
+    r"^(?:mr|mrs|ms|miss|dr|sir|dame|lord|lady|professor|president|prime minister) "
+)
 
 
 class NewActor(Protocol):
@@ -212,7 +217,8 @@ def find_actor(session: Session, query: str) -> ActorMatch:
     key = name_key(query)
     if not key:
         return ActorMatch(None, [])
-    actor = _actor_by_key(session, key)
+    untitled = _TITLE.sub("", key)
+    actor = _actor_by_key(session, key) or (_actor_by_key(session, untitled) if untitled else None)
     if actor is not None:
         return ActorMatch(_with_aliases(session, actor.id), [])
     actor_by_key: dict[str, int] = {

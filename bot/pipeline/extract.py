@@ -228,12 +228,12 @@ def _sentence_statements(
     focus: _Focus,
     bylines: dict[int, str],
 ) -> Iterator[ExtractedStatement]:
-    found = [_canonical(m, focus) for m in find_mentions(registry, sentence)]
-    taken_spans = [(m.start, m.end) for m in found]
-    roles = [
-        m
-        for m in focus.role_mentions(sentence)
-        if all(m.end <= s or m.start >= e for s, e in taken_spans)
+    # "The Tory co-chairman" is one person, not the Tory party: role phrases win overlaps.
+    roles = focus.role_mentions(sentence)
+    found = [
+        _canonical(m, focus)
+        for m in find_mentions(registry, sentence)
+        if all(m.end <= r.start or m.start >= r.end for r in roles)
     ]
     mentions = sorted(found + roles, key=lambda m: m.start)
     speaker = _speaker(index, sentence, mentions, focus, bylines, registry)

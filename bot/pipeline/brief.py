@@ -1,0 +1,66 @@
+"""One article through the whole pipeline: clean, summarise, title, extract positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.pipeline.actors import Registry
+from bot.pipeline.article import CleanArticle
+from bot.pipeline.clean import clean_article
+from bot.pipeline.extract import ExtractedStatement, extract_statements
+from bot.pipeline.load import LoadedText, RejectedInput
+from bot.pipeline.summarize import DEFAULT_ALGORITHM, rank_sentences, summarize
+
+MAX_TITLE_CHARS = 160
+SUMMARY_SENTENCES = 3
+
+
+@dataclass(frozen=True)
+class Briefing:
+    title: str
+    article: CleanArticle
+    summary: list[str]
+    statements: list[ExtractedStatement]
+    published: datetime | None
+
+
+def shorten(sentence: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """A sentence as a title: no final full stop, cut at a word boundary if too long."""
+    text = sentence.strip().rstrip(".")
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:–— ")
+    return f"{cut}…"
+
+
+def derive_title(article: CleanArticle, algorithm: str = DEFAULT_ALGORITHM) -> str:
+    """The headline, or a title made from the article's central sentence."""
+    if article.headline:
+        return shorten(article.headline, limit=MAX_TITLE_CHARS)
+    ranking = rank_sentences(article, algorithm)
+    return shorten(article.sentences[ranking[0]] if ranking else article.sentences[0])
+
+
+def clean_or_reject(loaded: LoadedText) -> CleanArticle:
+    article = clean_article(loaded.text, headline=loaded.headline)
+    if not article.sentences:
+        raise RejectedInput("no article text left after removing boilerplate")
+    return article
+
+
+def brief(
+    loaded: LoadedText,
+    registry: Registry,
+    *,
+    sentences: int = SUMMARY_SENTENCES,
+    algorithm: str = DEFAULT_ALGORITHM,
+) -> Briefing:
+    article = clean_or_reject(loaded)
+    return Briefing(
+        title=derive_title(article, algorithm),
+        article=article,
+        summary=summarize(article, sentences, algorithm),
+        statements=extract_statements(article, registry),
+        published=loaded.published,
+    )

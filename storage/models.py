@@ -113,6 +113,8 @@ class Statement(Base):
     sentence_index: Mapped[int] = mapped_column(Integer)
     stance: Mapped[str] = mapped_column(String(16))
     evidence: Mapped[str] = mapped_column(Text)
+    # Stemmed topic words of the evidence, space-separated, for finding changed positions.
+    terms: Mapped[str] = mapped_column(Text, default="")
     hedged: Mapped[bool] = mapped_column(Boolean, default=False)
     reported_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("actors.id", ondelete="SET NULL"), index=True
@@ -151,6 +153,9 @@ class Subscriber(Base):
     subscribed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_daily_on: Mapped[str | None] = mapped_column(String(10))
     deactivated_reason: Mapped[str | None] = mapped_column(String(256))
+    # Newest article already offered to (or older than) this subscription: a new subscriber
+    # starts at the newest stored article, so the archive never floods them.
+    last_article_id: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Digest(Base):
@@ -158,9 +163,18 @@ class Digest(Base):
 
     __tablename__ = "digests"
 
+    __table_args__ = (Index("ix_digests_kind_up_to", "kind", "up_to_article_id"),)
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     article_ids: Mapped[list[int]] = mapped_column(JSON)
+    # "instant" (after a scan, one digest for all such subscribers) or "daily" (one subscriber's).
+    kind: Mapped[str] = mapped_column(String(16), default="instant")
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    # The newest article this digest covers: the watermark the next digest starts after.
+    up_to_article_id: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Delivery(Base):
@@ -177,8 +191,11 @@ class Delivery(Base):
         ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
     )
     digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"), index=True)
+    # pending -> sending (claimed) -> sent | failed | cancelled
     status: Mapped[str] = mapped_column(String(16), default="pending")
     parts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(512))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

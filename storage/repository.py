@@ -64,6 +64,8 @@ class NewStatement(Protocol):
     def hedged(self) -> bool: ...
     @property
     def reported_by(self) -> NewActor | None: ...
+    @property
+    def terms(self) -> frozenset[str]: ...
 
 
 # --- articles -----------------------------------------------------------------------------
@@ -107,13 +109,13 @@ def add_article(
             continue
         seen.add((actor.id, found.sentence_index))
         reporter = ensure_actor(session, found.reported_by) if found.reported_by else None
-        session.add(
+        article.statements.append(
             Statement(
                 actor_id=actor.id,
-                article_id=article.id,
                 sentence_index=found.sentence_index,
                 stance=found.stance,
                 evidence=found.evidence,
+                terms=" ".join(sorted(found.terms)),
                 hedged=found.hedged,
                 reported_by_id=reporter.id if reporter and reporter.id != actor.id else None,
             )
@@ -274,6 +276,22 @@ def statements_for(
 
 def count_statements(session: Session, actor_id: int) -> int:
     return session.scalar(select(func.count()).where(Statement.actor_id == actor_id)) or 0
+
+
+def earlier_statements(
+    session: Session, actor_id: int, before_article_id: int, limit: int
+) -> Sequence[Statement]:
+    """The actor's statements in articles stored before this one, newest first."""
+    return session.scalars(
+        select(Statement)
+        .where(Statement.actor_id == actor_id, Statement.article_id < before_article_id)
+        .order_by(Statement.article_id.desc(), Statement.sentence_index.desc())
+        .limit(limit)
+    ).all()
+
+
+def add_change(session: Session, statement_id: int, earlier_id: int, kind: str) -> None:
+    session.add(StatementChange(statement_id=statement_id, earlier_id=earlier_id, kind=kind))
 
 
 def earlier_positions(session: Session, statement_ids: Sequence[int]) -> dict[int, list[Statement]]:

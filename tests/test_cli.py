@@ -153,3 +153,17 @@ def test_console_script_runs_the_quick_start(tmp_path) -> None:
     who = run("who", "Trump")
     assert latest.returncode == 0 and who.returncode == 0
     assert "Donald Trump (person)" in who.stdout and "Traceback" not in who.stderr + latest.stderr
+
+
+def test_who_json_links_a_reversed_position_to_the_earlier_one(seeded, capsys) -> None:
+    assert main(["who", "Trump", "--json"]) == 0
+    statements = _json(capsys)["statements"]
+    reversal = next(
+        s for s in statements if "american troops would not be deployed" in s["evidence"].lower()
+    )
+    earlier = [change["evidence"] for change in reversal["changes"]]
+    assert any("did not rule out the possibility of deploying" in e for e in earlier)
+    assert all(set(c) == {"evidence", "stance", "article"} for c in reversal["changes"])
+    assert {c["stance"] for c in reversal["changes"]} == {"open"}
+    unchanged = next(s for s in statements if "reiterated his commitment" in s["evidence"])
+    assert "changes" not in unchanged

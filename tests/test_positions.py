@@ -6,6 +6,7 @@ import pytest
 
 from bot.evaluation.positions import evaluate_seeds
 from bot.pipeline.actors import Registry
+from bot.pipeline.changes import change_kind, same_topic, topic_terms
 from bot.pipeline.clean import clean_article
 from bot.pipeline.extract import ExtractedStatement, extract_statements
 
@@ -142,3 +143,32 @@ def test_a_role_phrase_refers_back_to_the_person_it_introduced(registry) -> None
         'Tory co-chairman Liam Fox was speaking in London.\nThe Tory co-chairman attacked the new pledges as "vacuous".',
     )
     assert [(s.actor.name, s.stance) for s in statements] == [("Liam Fox", "refuse")]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later", "kind"),
+    [
+        ("open", "refuse", "reversal"),
+        ("refuse", "commit", "reversal"),
+        ("open", "commit", "shift"),
+        ("commit", "conditional", "shift"),
+        ("commit", "commit", None),
+        ("demand", "commit", None),
+    ],
+)
+def test_change_kinds(earlier: str, later: str, kind: str | None) -> None:
+    assert change_kind(earlier, later) == kind
+
+
+def test_statements_about_one_thing_share_a_topic_and_story_words_alone_do_not() -> None:
+    peacekeepers = topic_terms(
+        "President Trump did not rule out deploying U.S. peacekeepers to Ukraine.", ("Trump",)
+    )
+    troops = topic_terms(
+        "Trump reiterated that American troops would not be deployed in Ukraine.", ("Trump",)
+    )
+    summit = topic_terms(
+        "Trump reiterated his commitment to facilitating a peace agreement.", ("Trump",)
+    )
+    assert same_topic(peacekeepers, troops)
+    assert not same_topic(troops, summit)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from bot.pipeline import stances
 from bot.pipeline.actors import ActorRef, Mention, Registry, find_mentions
 from bot.pipeline.article import CleanArticle
+from bot.pipeline.changes import topic_terms
 
 MAX_SUBJECT_DISTANCE = 220  # characters between a subject and its cue, roughly 35 words
 
@@ -101,6 +102,7 @@ class ExtractedStatement:
     sentence_index: int
     hedged: bool = False
     reported_by: ActorRef | None = None
+    terms: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -257,6 +259,7 @@ def _sentence_statements(
                     sentence_index=index,
                     hedged=reporter is not None or _hedged(sentence, cue),
                     reported_by=reporter,
+                    terms=topic_terms(sentence, (holder.name, *holder.aliases)),
                 )
     # Noted last = most salient: the sentence's subject (its first plain mention) and its
     # speaker win over people it merely mentions later ("Dr Fox accused Mr Blair …").

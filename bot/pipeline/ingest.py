@@ -19,14 +19,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.pipeline.actors import Registry
 from bot.pipeline.brief import brief
+from bot.pipeline.changes import change_kind, same_topic
 from bot.pipeline.load import RejectedInput, load_bytes, read_article_bytes
 from storage import repository
+from storage.models import Article
 
 log = logging.getLogger(__name__)
 
 SEEDS_PACKAGE = Path(str(resources.files("seeds"))).resolve()
 
 Progress = Callable[[int, int, str], None]
+CHANGE_LOOKBACK = 200  # earlier statements of one actor compared with each new one
 
 
 @dataclass
@@ -158,6 +161,7 @@ class Ingestor:
                     published_at=briefing.published,
                     statements=briefing.statements,
                 )
+                _link_changes(session, article)
                 return FileResult(source, "added", None, article.title, article.id)
         except RejectedInput as error:
             return FileResult(source, "rejected", str(error))
@@ -183,6 +187,23 @@ class Ingestor:
                 )
         except SQLAlchemyError as error:
             report.stopped = report.stopped or f"database error: {_first_line(error)}"
+
+
+def _link_changes(session: Session, article: Article) -> None:
+    """Link each new statement to the actor's earlier statements on the same topic in the
+    latest article that discussed it, where the stance moved (a reversal or a shift)."""
+    for statement in article.statements:
+        terms = frozenset(statement.terms.split())
+        earlier = repository.earlier_statements(
+            session, statement.actor_id, article.id, CHANGE_LOOKBACK
+        )
+        related = [c for c in earlier if same_topic(terms, frozenset(c.terms.split()))]
+        for candidate in related:
+            if candidate.article_id != related[0].article_id:
+                break
+            kind = change_kind(candidate.stance, statement.stance)
+            if kind is not None:
+                repository.add_change(session, statement.id, candidate.id, kind)
 
 
 def _first_line(error: object) -> str:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 01:42:05.039985
+Create Date: 2026-11-22 02:00:19.154538
 """
 
 from collections.abc import Sequence
@@ -45,13 +45,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_articles_source"), ["source"], unique=False)
 
     op.create_table(
-        "digests",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("article_ids", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_table(
         "ingest_runs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
@@ -75,6 +68,7 @@ def upgrade() -> None:
         sa.Column("subscribed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_daily_on", sa.String(length=10), nullable=True),
         sa.Column("deactivated_reason", sa.String(length=256), nullable=True),
+        sa.Column("last_article_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("chat_id"),
     )
@@ -95,25 +89,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_actor_aliases_actor_id"), ["actor_id"], unique=False)
 
     op.create_table(
-        "deliveries",
+        "digests",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("subscriber_id", sa.Integer(), nullable=False),
-        sa.Column("digest_id", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("parts_sent", sa.Integer(), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("error", sa.String(length=512), nullable=True),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["digest_id"], ["digests.id"], ondelete="CASCADE"),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("article_ids", sa.JSON(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("subscriber_id", sa.Integer(), nullable=True),
+        sa.Column("up_to_article_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["subscriber_id"], ["subscribers.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("subscriber_id", "digest_id", name="uq_delivery"),
     )
-    with op.batch_alter_table("deliveries", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_deliveries_digest_id"), ["digest_id"], unique=False)
-        batch_op.create_index("ix_deliveries_status", ["status"], unique=False)
+    with op.batch_alter_table("digests", schema=None) as batch_op:
+        batch_op.create_index("ix_digests_kind_up_to", ["kind", "up_to_article_id"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_deliveries_subscriber_id"), ["subscriber_id"], unique=False
+            batch_op.f("ix_digests_subscriber_id"), ["subscriber_id"], unique=False
         )
 
     op.create_table(
@@ -124,6 +113,7 @@ def upgrade() -> None:
         sa.Column("sentence_index", sa.Integer(), nullable=False),
         sa.Column("stance", sa.String(length=16), nullable=False),
         sa.Column("evidence", sa.Text(), nullable=False),
+        sa.Column("terms", sa.Text(), nullable=False),
         sa.Column("hedged", sa.Boolean(), nullable=False),
         sa.Column("reported_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["actor_id"], ["actors.id"], ondelete="CASCADE"),
@@ -141,6 +131,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_statements_article_id"), ["article_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_statements_reported_by_id"), ["reported_by_id"], unique=False
+        )
+
+    op.create_table(
+        "deliveries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subscriber_id", sa.Integer(), nullable=False),
+        sa.Column("digest_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("parts_sent", sa.Integer(), nullable=False),
+        sa.Column("claimed_by", sa.String(length=64), nullable=True),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("error", sa.String(length=512), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["digest_id"], ["digests.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["subscriber_id"], ["subscribers.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("subscriber_id", "digest_id", name="uq_delivery"),
+    )
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_deliveries_digest_id"), ["digest_id"], unique=False)
+        batch_op.create_index("ix_deliveries_status", ["status"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_deliveries_subscriber_id"), ["subscriber_id"], unique=False
         )
 
     op.create_table(
@@ -169,18 +183,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_statement_changes_earlier_id"))
 
     op.drop_table("statement_changes")
-    with op.batch_alter_table("statements", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_statements_reported_by_id"))
-        batch_op.drop_index(batch_op.f("ix_statements_article_id"))
-        batch_op.drop_index("ix_statements_actor_article")
-
-    op.drop_table("statements")
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_deliveries_subscriber_id"))
         batch_op.drop_index("ix_deliveries_status")
         batch_op.drop_index(batch_op.f("ix_deliveries_digest_id"))
 
     op.drop_table("deliveries")
+    with op.batch_alter_table("statements", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_statements_reported_by_id"))
+        batch_op.drop_index(batch_op.f("ix_statements_article_id"))
+        batch_op.drop_index("ix_statements_actor_article")
+
+    op.drop_table("statements")
+    with op.batch_alter_table("digests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_digests_subscriber_id"))
+        batch_op.drop_index("ix_digests_kind_up_to")
+
+    op.drop_table("digests")
     with op.batch_alter_table("actor_aliases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_actor_aliases_actor_id"))
 
@@ -193,7 +212,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ingest_runs_finished_at"))
 
     op.drop_table("ingest_runs")
-    op.drop_table("digests")
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_articles_source"))
         batch_op.drop_index(batch_op.f("ix_articles_raw_hash"))

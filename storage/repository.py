@@ -90,6 +90,7 @@ def add_article(
     raw_hash: str,
     published_at: datetime | None,
     statements: Iterable[NewStatement],
+    directory: ActorDirectory | None = None,
 ) -> Article:
     article = Article(
         source=source,
@@ -104,20 +105,22 @@ def add_article(
     session.flush()
     seen: set[tuple[int, int]] = set()
     for found in statements:
-        actor = ensure_actor(session, found.actor)
-        if (actor.id, found.sentence_index) in seen:
+        actor_id = ensure_actor(session, found.actor, directory)
+        if (actor_id, found.sentence_index) in seen:
             continue
-        seen.add((actor.id, found.sentence_index))
-        reporter = ensure_actor(session, found.reported_by) if found.reported_by else None
+        seen.add((actor_id, found.sentence_index))
+        reporter_id = (
+            ensure_actor(session, found.reported_by, directory) if found.reported_by else None
+        )
         article.statements.append(
             Statement(
-                actor_id=actor.id,
+                actor_id=actor_id,
                 sentence_index=found.sentence_index,
                 stance=found.stance,
                 evidence=found.evidence,
                 terms=" ".join(sorted(found.terms)),
                 hedged=found.hedged,
-                reported_by_id=reporter.id if reporter and reporter.id != actor.id else None,
+                reported_by_id=reporter_id if reporter_id != actor_id else None,
             )
         )
     session.flush()
@@ -154,44 +157,85 @@ def actor_names_by_article(session: Session, article_ids: Sequence[int]) -> dict
 # --- actors -------------------------------------------------------------------------------
 
 
+class ActorDirectory:
+    """Alias keys already known to name an actor, so repeat actors cost no query.
+
+    Keys learnt inside a transaction count only once it commits (``committed``); a rollback
+    forgets them (``rolled_back``). A miss still asks the database, so actors that another
+    process created are found, never duplicated.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._pending: dict[str, int] = {}
+
+    def get(self, key: str) -> int | None:
+        return self._pending.get(key) or self._ids.get(key)
+
+    def learn(self, key: str, actor_id: int) -> None:
+        self._pending[key] = actor_id
+
+    def committed(self) -> None:
+        self._ids.update(self._pending)
+        self._pending.clear()
+
+    def rolled_back(self) -> None:
+        self._pending.clear()
+
+
 def _actor_by_key(session: Session, key: str) -> Actor | None:
     return session.scalars(
         select(Actor).join(ActorAlias).where(ActorAlias.key == key).limit(1)
     ).first()
 
 
-def ensure_actor(session: Session, found: NewActor) -> Actor:
-    """The stored actor for ``found``, created if new; its unseen aliases are added.
+def ensure_actor(session: Session, found: NewActor, directory: ActorDirectory | None = None) -> int:
+    """The id of the stored actor for ``found``, created if new; unseen aliases are added.
 
     A full name is only ever merged by its full name, never by a shared surname; a bare
     "Mr Balls" is merged into the one actor who has "Balls" as an alias.
     """
+    directory = directory or ActorDirectory()
     keys = [name_key(found.name)]
     if found.surname_only:
         keys += [name_key(alias) for alias in found.aliases]
-    actor = next((a for a in map(lambda k: _actor_by_key(session, k), keys) if a), None)
-    if actor is None:
-        actor = Actor(name=found.name, kind=found.kind)
-        session.add(actor)
-        session.flush()
-    add_aliases(session, actor, (found.name, *found.aliases))
-    return actor
+    actor_id = next((i for i in map(directory.get, keys) if i is not None), None)
+    if actor_id is None:
+        actor = next((a for a in map(lambda k: _actor_by_key(session, k), keys) if a), None)
+        if actor is None:
+            actor = Actor(name=found.name, kind=found.kind)
+            session.add(actor)
+            session.flush()
+        actor_id = actor.id
+    add_aliases(session, actor_id, (found.name, *found.aliases), directory)
+    return actor_id
 
 
-def add_aliases(session: Session, actor: Actor, aliases: Iterable[str]) -> None:
-    """Register spellings for ``actor``; a spelling that already names someone else is skipped."""
+def add_aliases(
+    session: Session,
+    actor_id: int,
+    aliases: Iterable[str],
+    directory: ActorDirectory | None = None,
+) -> None:
+    """Register spellings for an actor; a spelling that already names someone else is skipped."""
     wanted = {}
     for alias in aliases:
         key = name_key(alias)
-        if key:
+        if key and (directory is None or directory.get(key) is None):
             wanted.setdefault(key, alias)
     if not wanted:
         return
-    taken = set(session.scalars(select(ActorAlias.key).where(ActorAlias.key.in_(list(wanted)))))
+    taken = dict(
+        session.execute(
+            select(ActorAlias.key, ActorAlias.actor_id).where(ActorAlias.key.in_(list(wanted)))
+        ).all()
+    )
     for key, alias in wanted.items():
         if key not in taken:
-            session.add(ActorAlias(actor_id=actor.id, alias=alias, key=key))
-    session.flush()
+            session.add(ActorAlias(actor_id=actor_id, alias=alias, key=key))
+            taken[key] = actor_id
+        if directory is not None:
+            directory.learn(key, taken[key])
 
 
 def sync_registry(session: Session, entries: Iterable[NewActor]) -> None:
@@ -205,7 +249,7 @@ def sync_registry(session: Session, entries: Iterable[NewActor]) -> None:
             session.add(actor)
             session.flush()
         actor.kind = entry.kind
-        add_aliases(session, actor, (entry.name, *entry.aliases))
+        add_aliases(session, actor.id, (entry.name, *entry.aliases))
 
 
 @dataclass(frozen=True)
@@ -279,15 +323,32 @@ def count_statements(session: Session, actor_id: int) -> int:
 
 
 def earlier_statements(
-    session: Session, actor_id: int, before_article_id: int, limit: int
-) -> Sequence[Statement]:
-    """The actor's statements in articles stored before this one, newest first."""
-    return session.scalars(
+    session: Session, actor_ids: Iterable[int], before_article_id: int, limit: int
+) -> dict[int, list[Statement]]:
+    """Per actor, up to ``limit`` statements in articles stored before this one, newest first."""
+    ranked = (
+        select(
+            Statement.id,
+            func.row_number()
+            .over(
+                partition_by=Statement.actor_id,
+                order_by=(Statement.article_id.desc(), Statement.sentence_index.desc()),
+            )
+            .label("rank"),
+        )
+        .where(Statement.actor_id.in_(list(actor_ids)), Statement.article_id < before_article_id)
+        .subquery()
+    )
+    rows = session.scalars(
         select(Statement)
-        .where(Statement.actor_id == actor_id, Statement.article_id < before_article_id)
+        .join(ranked, ranked.c.id == Statement.id)
+        .where(ranked.c.rank <= limit)
         .order_by(Statement.article_id.desc(), Statement.sentence_index.desc())
-        .limit(limit)
     ).all()
+    grouped: dict[int, list[Statement]] = {}
+    for statement in rows:
+        grouped.setdefault(statement.actor_id, []).append(statement)
+    return grouped
 
 
 def add_change(session: Session, statement_id: int, earlier_id: int, kind: str) -> None:

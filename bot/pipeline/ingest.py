@@ -104,6 +104,7 @@ class Ingestor:
     def __init__(self, sessions: sessionmaker[Session], registry: Registry) -> None:
         self.sessions = sessions
         self.registry = registry
+        self.actors = repository.ActorDirectory()
         with sessions.begin() as session:
             repository.sync_registry(session, registry.actors)
 
@@ -160,9 +161,12 @@ class Ingestor:
                     raw_hash=raw_hash,
                     published_at=briefing.published,
                     statements=briefing.statements,
+                    directory=self.actors,
                 )
                 _link_changes(session, article)
-                return FileResult(source, "added", None, article.title, article.id)
+                added = FileResult(source, "added", None, article.title, article.id)
+            self.actors.committed()
+            return added
         except RejectedInput as error:
             return FileResult(source, "rejected", str(error))
         except IntegrityError:
@@ -178,6 +182,8 @@ class Ingestor:
         except Exception as error:  # a bug in one article must not stop the others
             log.exception("processing %s failed", source)
             return FileResult(source, "rejected", f"internal error ({type(error).__name__})")
+        finally:
+            self.actors.rolled_back()  # no-op after a commit; forgets ids of a rolled-back one
 
     def _record(self, report: IngestReport) -> None:
         try:
@@ -192,11 +198,12 @@ class Ingestor:
 def _link_changes(session: Session, article: Article) -> None:
     """Link each new statement to the actor's earlier statements on the same topic in the
     latest article that discussed it, where the stance moved (a reversal or a shift)."""
+    earlier_by_actor = repository.earlier_statements(
+        session, {s.actor_id for s in article.statements}, article.id, CHANGE_LOOKBACK
+    )
     for statement in article.statements:
         terms = frozenset(statement.terms.split())
-        earlier = repository.earlier_statements(
-            session, statement.actor_id, article.id, CHANGE_LOOKBACK
-        )
+        earlier = earlier_by_actor.get(statement.actor_id, [])
         related = [c for c in earlier if same_topic(terms, frozenset(c.terms.split()))]
         for candidate in related:
             if candidate.article_id != related[0].article_id:

@@ -601,8 +601,8 @@ class FloodControl:
       ``per_chat_burst`` (always a leaky bucket);
     * groups (negative chat ids, as PTB's AIORateLimiter decides): ``group_per_minute``.
 
-    ``model`` picks how the global and group limits read "per second/minute" (see
-    :class:`_Limit`); ``tolerance`` is the slack in seconds granted by bucket limits.
+    Global and group limits count calls in a rolling window, the strict reading of "30 a
+    second"; ``tolerance`` is the slack in seconds granted by the per-chat bucket.
     Only accepted calls consume capacity, so a 429 does not extend the wait.
     """
 
@@ -614,13 +614,11 @@ class FloodControl:
         per_chat_burst: int,
         group_per_minute: int | None,
         retry_after: int,
-        model: FloodModel = "rolling",
         tolerance: float = 0.1,
     ) -> None:
         self.retry_after = max(1, retry_after)
-        self._model = model
         self._tolerance = tolerance
-        self._global = _Limit(global_rate, 1.0, model, tolerance) if global_rate else None
+        self._global = _Limit(global_rate, 1.0, "rolling") if global_rate else None
         self._per_chat_burst = max(1, per_chat_burst)
         self._per_chat_rate = per_chat_rate
         self._group_per_minute = group_per_minute
@@ -640,9 +638,7 @@ class FloodControl:
         is_group = isinstance(chat_id, str) or (chat_id is not None and chat_id < 0)
         if is_group and chat_id is not None and self._group_per_minute:
             if chat_id not in self._groups:
-                self._groups[chat_id] = _Limit(
-                    self._group_per_minute, 60.0, self._model, self._tolerance
-                )
+                self._groups[chat_id] = _Limit(self._group_per_minute, 60.0, "rolling")
             limits.append(self._groups[chat_id])
 
         wait = max((limit.wait_needed(now) for limit in limits), default=0.0)
@@ -671,11 +667,8 @@ class FakeBotApi:
         group_per_minute: max messages per minute to one group/channel (None: off).
         retry_after: the ``retry_after`` (seconds, >= 1) sent with every 429; a longer
             real wait (e.g. the group minute window) is rounded up instead.
-        flood_model: "rolling" (default) counts global/group calls in a sliding window;
-            "bucket" uses a leaky bucket like PTB's AIORateLimiter, which a bot throttled
-            by AIORateLimiter at full speed needs to stay free of 429s.
-        flood_tolerance: seconds by which a call may beat a bucket limit (per-chat
-            always; global/group in the "bucket" model) to absorb latency jitter.
+        flood_tolerance: seconds by which a call may beat the per-chat bucket, to absorb
+            latency jitter.
         strict_chats: if True, sending to a chat no injected update came from answers
             400 "chat not found" (like a user who never started the bot).
         max_long_poll: optional cap (seconds) on how long getUpdates blocks.
@@ -693,7 +686,6 @@ class FakeBotApi:
         per_chat_burst: int = 3,
         group_per_minute: int | None = 20,
         retry_after: int = 1,
-        flood_model: FloodModel = "rolling",
         flood_tolerance: float = 0.1,
         strict_chats: bool = False,
         max_long_poll: float | None = None,
@@ -718,7 +710,6 @@ class FakeBotApi:
             per_chat_burst=per_chat_burst,
             group_per_minute=group_per_minute,
             retry_after=retry_after,
-            model=flood_model,
             tolerance=flood_tolerance,
         )
 

@@ -15,11 +15,11 @@ from tests.helpers import ROOT, SEEDS
 
 
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
+def database(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The command's database, SQLite or PostgreSQL (see conftest), set as a user would."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.chdir(tmp_path)
-    return url
+    return database_url
 
 
 def _json(capsys: pytest.CaptureFixture[str]) -> dict:

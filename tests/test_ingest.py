@@ -17,12 +17,6 @@ from storage.models import Article, Statement
 from tests.helpers import SEEDS, normalise
 
 
-@pytest.fixture
-def sessions(tmp_path: Path) -> sessionmaker[Session]:
-    _engine, factory = open_database(f"sqlite:///{tmp_path / 'test.db'}")
-    return factory
-
-
 @pytest.fixture(scope="module")
 def registry() -> Registry:
     return Registry.load()

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from storage import repository
-from storage.models import Article, Statement
+from storage.models import Actor, Article, Statement
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -111,7 +111,20 @@ def who(session: Session, query: str, *, limit: int | None = None, offset: int =
     match = repository.find_actor(session, query)
     if match.actor is None:
         return WhoAnswer(query=query, actor=None, suggestions=match.suggestions)
-    actor = match.actor
+    return _answer_for(session, query, match.actor, limit, offset)
+
+
+def who_by_id(
+    session: Session, actor_id: int, *, limit: int | None = None, offset: int = 0
+) -> WhoAnswer | None:
+    """The same answer for an actor known by id (a button press); None if it is gone."""
+    actor = repository.actor_with_aliases(session, actor_id)
+    return _answer_for(session, actor.name, actor, limit, offset) if actor else None
+
+
+def _answer_for(
+    session: Session, query: str, actor: Actor, limit: int | None, offset: int
+) -> WhoAnswer:
     statements = repository.statements_for(session, actor.id, limit=limit, offset=offset)
     changes = repository.earlier_positions(session, [s.id for s in statements])
     aliases = tuple(a.alias for a in actor.aliases if a.alias != actor.name)

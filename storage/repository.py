@@ -218,7 +218,7 @@ def add_aliases(
     directory: ActorDirectory | None = None,
 ) -> None:
     """Register spellings for an actor; a spelling that already names someone else is skipped."""
-    wanted = {}
+    wanted: dict[str, str] = {}
     for alias in aliases:
         key = name_key(alias)
         if key and (directory is None or directory.get(key) is None):
@@ -291,13 +291,24 @@ def find_actor(session: Session, query: str) -> ActorMatch:
     return ActorMatch(None, [names[i] for i in suggestion_ids])
 
 
+def actor_ids_by_name(session: Session, names: Iterable[str]) -> dict[str, int]:
+    rows = session.execute(select(Actor.name, Actor.id).where(Actor.name.in_(list(names))))
+    return {name: actor_id for name, actor_id in rows}
+
+
+def actor_with_aliases(session: Session, actor_id: int) -> Actor | None:
+    return session.scalars(
+        select(Actor).options(selectinload(Actor.aliases)).where(Actor.id == actor_id)
+    ).first()
+
+
 def _with_aliases(session: Session, actor_id: int) -> Actor:
     return session.scalars(
         select(Actor).options(selectinload(Actor.aliases)).where(Actor.id == actor_id)
     ).one()
 
 
-def _statements_query(actor_id: int) -> Select[tuple[Statement]]:
+def _statements_query(actor_id: int) -> Select[Statement]:
     newest = func.coalesce(Article.published_at, Article.ingested_at)
     return (
         select(Statement)
@@ -400,7 +411,7 @@ class Stats:
 
 
 def stats(session: Session) -> Stats:
-    def count(query: Select[tuple[int]]) -> int:
+    def count(query: Select[int]) -> int:
         return session.scalar(query) or 0
 
     return Stats(

@@ -1,0 +1,213 @@
+"""The scheduled jobs, on PTB's JobQueue, and the runtime state they share with handlers.
+
+* ``inbox-scan``: every BRIEFBOT_INGEST_INTERVAL seconds (the first a few seconds after
+  start), the foundation's ingest of the inbox in a worker thread, then an instant digest
+  of whatever it stored, queued in the delivery ledger;
+* ``daily-digests``: at the top of every minute, each daily subscriber whose local time has
+  come (once a day; a bot that was down catches up on its next run);
+* ``fan-out``: every half minute and at start-up, wakes the fan-out worker, so deliveries
+  an earlier process left unfinished go out.
+
+Callbacks are thin: blocking work runs in threads, data access lives in ``storage``, text
+in ``bot.render``, sending in ``bot.delivery``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from telegram.ext import Application, CallbackContext
+
+from bot import answers, render
+from bot.config import Settings
+from bot.delivery import FanOut, Throttle
+from storage import repository, subscriptions
+from storage.clock import utcnow
+from storage.subscriptions import QueuedDigest
+
+if TYPE_CHECKING:
+    from bot.pipeline.ingest import Ingestor, IngestReport
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RUNTIME = "runtime"
+SCAN_JOB, DAILY_JOB, FANOUT_JOB = "inbox-scan", "daily-digests", "fan-out"
+FIRST_SCAN_AFTER = 2.0
+FANOUT_EVERY = 30.0
+
+
+def in_transaction(sessions: sessionmaker[Session], function: Callable[..., T], *args: Any) -> T:
+    with sessions.begin() as session:
+        return function(session, *args)
+
+
+# --- the inbox scan -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    report: IngestReport
+    digest: QueuedDigest | None
+
+    def summary(self) -> str:
+        line = f"Scan: {self.report.summary_line()}."
+        if self.digest:
+            line += (
+                f" Digest of {self.digest.articles} article(s) queued for "
+                f"{self.digest.deliveries} subscriber(s)."
+            )
+        return line
+
+
+class ScanStopped(RuntimeError):
+    """The ingest stopped before the end (the database failed)."""
+
+
+@dataclass
+class Scanner:
+    """Ingests new or changed files from the inbox; one scan at a time."""
+
+    sessions: sessionmaker[Session]
+    inbox: Path
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _ingestor: Ingestor | None = None
+    _seen: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    async def scan(self) -> ScanResult:
+        async with self._lock:
+            return await asyncio.to_thread(self._scan)
+
+    def _scan(self) -> ScanResult:
+        from bot.pipeline.ingest import article_files
+
+        ingestor = self._ingestor or self._make_ingestor()
+        self.inbox.mkdir(parents=True, exist_ok=True)
+        stamps = {path: _stamp(path) for path in article_files([self.inbox])}
+        files = [path for path, stamp in stamps.items() if stamp and self._seen.get(path) != stamp]
+        report = ingestor.ingest_paths(files)
+        for path, result in zip(files, report.results, strict=False):
+            transient = (result.reason or "").startswith(("database error", "internal error"))
+            if not transient:  # else tried again at the next scan
+                self._seen[path] = stamps[path] or (0, 0)
+        with self.sessions.begin() as session:
+            digest = subscriptions.create_instant_digest(session, utcnow())
+        return ScanResult(report, digest)
+
+    def _make_ingestor(self) -> Ingestor:
+        from bot.pipeline.actors import Registry
+        from bot.pipeline.ingest import Ingestor
+
+        self._ingestor = Ingestor(self.sessions, Registry.load())
+        return self._ingestor
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """(mtime, size): a file already ingested is only read again if it changed."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
+
+
+# --- runtime state ------------------------------------------------------------------------
+
+
+@dataclass
+class Runtime:
+    """What start-up opens and the handlers and jobs use, kept in ``bot_data``."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    scanner: Scanner
+    fanout: FanOut
+    throttle: Throttle
+
+
+def runtime(
+    context: CallbackContext[Any, Any, Any, Any] | Application[Any, Any, Any, Any, Any, Any],
+) -> Runtime:
+    found = context.bot_data.get(RUNTIME)
+    if not isinstance(found, Runtime):
+        raise RuntimeError("briefbot is not initialised (post_init has not run)")
+    return found
+
+
+def digest_parts(session: Session, digest_id: int) -> list[str]:
+    """The messages of a digest, rendered the same way on every call (resumable by index)."""
+    content = subscriptions.digest_content(session, digest_id)
+    if content is None:
+        return []
+    kind, article_ids = content
+    newest = sorted(article_ids)[-render.MAX_DIGEST_ITEMS :]
+    items = answers.briefings(session, list(repository.articles_by_id(session, newest)))
+    return render.digest_messages(items, total=len(article_ids), daily=kind == subscriptions.DAILY)
+
+
+# --- job callbacks ------------------------------------------------------------------------
+
+
+async def scan_inbox(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    state = runtime(context)
+    result = await state.scanner.scan()
+    report = result.report
+    if report.results or result.digest:
+        log.info("%s", result.summary())
+    for rejected in (r for r in report.results if r.status == "rejected"):
+        log.warning("rejected %s: %s", rejected.source, rejected.reason)
+    if result.digest and result.digest.deliveries:
+        state.fanout.kick()
+    if report.stopped:
+        raise ScanStopped(f"inbox scan stopped: {report.stopped}")
+
+
+async def queue_daily_digests(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    state = runtime(context)
+    queued = await asyncio.to_thread(
+        in_transaction, state.sessions, subscriptions.create_daily_digests, utcnow()
+    )
+    if queued:
+        log.info("queued %d daily digest(s)", len(queued))
+        state.fanout.kick()
+
+
+async def resume_fan_out(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    runtime(context).fanout.kick()
+
+
+def schedule_jobs(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    *,
+    first_scan_after: float = FIRST_SCAN_AFTER,
+) -> None:
+    jobs = application.job_queue
+    if jobs is None:
+        raise RuntimeError('the JobQueue is missing: install "python-telegram-bot[job-queue]"')
+    once = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+    jobs.run_repeating(
+        scan_inbox,
+        interval=settings.ingest_interval,
+        first=first_scan_after,
+        name=SCAN_JOB,
+        job_kwargs=once,
+    )
+    now = utcnow()
+    next_minute = (now + timedelta(minutes=1)).replace(second=1, microsecond=0)
+    jobs.run_repeating(
+        queue_daily_digests, interval=60, first=next_minute, name=DAILY_JOB, job_kwargs=once
+    )
+    jobs.run_repeating(
+        resume_fan_out, interval=FANOUT_EVERY, first=0.5, name=FANOUT_JOB, job_kwargs=once
+    )

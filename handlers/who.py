@@ -1,0 +1,115 @@
+"""/who NAME: an actor's positions, paged with inline buttons; suggestions for unknown names.
+
+Buttons carry ``who:<actor id>:<page>`` (a few bytes, far below Telegram's 64), so a page
+is rebuilt from the database whenever it is asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlalchemy.orm import Session
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import answers, render
+from handlers.common import Context, reply, state
+from storage import repository
+
+log = logging.getLogger(__name__)
+
+PAGE = render.WHO_PAGE_SIZE
+BUTTON = re.compile(r"who:(\d{1,12}):(\d{1,6})")
+
+
+def button_data(actor_id: int, page: int) -> str:
+    return f"who:{actor_id}:{page}"
+
+
+def page_of(
+    session: Session, actor_id: int, page: int
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """The text and paging keyboard of one page of an actor's positions; None if unknown."""
+    total = repository.count_statements(session, actor_id)
+    page = max(0, min(page, render.page_count(total) - 1))
+    answer = answers.who_by_id(session, actor_id, limit=PAGE, offset=page * PAGE)
+    if answer is None:
+        return None
+    buttons = []
+    if page > 0:
+        buttons.append(
+            InlineKeyboardButton("◀ Newer", callback_data=button_data(actor_id, page - 1))
+        )
+    if (page + 1) * PAGE < answer.total:
+        buttons.append(
+            InlineKeyboardButton("Older ▶", callback_data=button_data(actor_id, page + 1))
+        )
+    text = render.who_page(answer, page)
+    if len(buttons) or page:
+        text = render.fit_message(
+            [text, f"<i>Page {page + 1} of {render.page_count(answer.total)}</i>"]
+        )
+    return text, InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+def _suggestion_buttons(session: Session, names: list[str]) -> InlineKeyboardMarkup | None:
+    ids = repository.actor_ids_by_name(session, names)
+    rows = [
+        [InlineKeyboardButton(name, callback_data=button_data(ids[name], 0))]
+        for name in names
+        if name in ids
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def who(update: Update, context: Context) -> None:
+    query = " ".join(context.args or []).strip()
+    if not query:
+        await reply(update, context, render.WHO_USAGE)
+        return
+    markup: InlineKeyboardMarkup | None
+    with state(context).sessions.begin() as session:
+        match = repository.find_actor(session, query)
+        page = page_of(session, match.actor.id, 0) if match.actor else None
+        if page is not None:
+            text, markup = page
+        else:
+            text = render.who_unknown(query, match.suggestions)
+            markup = _suggestion_buttons(session, match.suggestions)
+    await reply(update, context, text, markup=markup)
+
+
+async def who_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    match = BUTTON.fullmatch(query.data)
+    if match is None:
+        await query.answer("This button has expired.")
+        return
+    with state(context).sessions.begin() as session:
+        page = page_of(session, int(match.group(1)), int(match.group(2)))
+    try:
+        await query.answer()
+    except BadRequest as error:  # pressed long ago: the spinner is gone anyway
+        log.info("could not answer button %s: %s", query.data, error.message)
+    if page is None:
+        text, markup = "That actor is no longer on record.", None
+    else:
+        text, markup = page
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" in error.message.lower():
+            return  # pressed twice: the page is already shown
+        # The message can no longer be edited (too old, deleted): answer with a new one.
+        log.info("could not edit for button %s (%s): sending anew", query.data, error.message)
+        await reply(update, context, text, markup=markup)
+
+
+HANDLERS: list[BaseHandler[Update, Context, None]] = [
+    CommandHandler("who", who),
+    CallbackQueryHandler(who_button, pattern=BUTTON.pattern),
+]

@@ -58,7 +58,8 @@ class FanOutFigures:
         )
 
 
-def _seed(database_url: str, subscribers: int) -> None:
+def queue_digest(database_url: str, subscribers: int, first_chat: int = FIRST_CHAT) -> None:
+    """``subscribers`` instant subscribers and one stored article, queued as one digest."""
     engine, sessions = open_database(database_url)
     now = utcnow()
     try:
@@ -67,7 +68,7 @@ def _seed(database_url: str, subscribers: int) -> None:
             for number in range(subscribers):
                 subscriptions.subscribe(
                     session,
-                    FIRST_CHAT + number,
+                    first_chat + number,
                     mode=subscriptions.INSTANT,
                     daily_time=None,
                     default_timezone="UTC",
@@ -120,7 +121,7 @@ async def measure(
     with tempfile.TemporaryDirectory() as scratch, FakeBotApi() as api:
         folder = workdir or Path(scratch)
         url = database_url or f"sqlite:///{folder / 'fanout.db'}"
-        _seed(url, subscribers)
+        queue_digest(url, subscribers)
         values: dict[str, Any] = {
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_URL": api.base_url,

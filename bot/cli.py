@@ -109,9 +109,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
-    from bot.pipeline.brief import clean_or_reject, derive_title
+    from bot.pipeline.brief import clean_or_reject, title_and_summary
     from bot.pipeline.load import RejectedInput, read_file
-    from bot.pipeline.summarize import ALGORITHMS, summarize
+    from bot.pipeline.summarize import ALGORITHMS
 
     if args.algorithm not in ALGORITHMS:
         raise CommandError(
@@ -127,8 +127,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
             failed += 1
             print(f"rejected {name}: {error}", file=sys.stderr)
             continue
-        title = derive_title(article, args.algorithm)
-        summary = summarize(article, args.sentences, args.algorithm)
+        title, summary = title_and_summary(article, args.sentences, args.algorithm)
         if args.json:
             _print_json({"source": name, "title": title, "summary": summary})
         else:

@@ -266,7 +266,7 @@ def find_actor(session: Session, query: str) -> ActorMatch:
     untitled = _TITLE.sub("", key)
     actor = _actor_by_key(session, key) or (_actor_by_key(session, untitled) if untitled else None)
     if actor is not None:
-        return ActorMatch(_with_aliases(session, actor.id), [])
+        return ActorMatch(actor_with_aliases(session, actor.id), [])
     actor_by_key: dict[str, int] = {
         alias_key: actor_id
         for alias_key, actor_id in session.execute(select(ActorAlias.key, ActorAlias.actor_id))
@@ -283,7 +283,7 @@ def find_actor(session: Session, query: str) -> ActorMatch:
         and len(key) >= MIN_AUTO_MATCH_LENGTH
         and (len(ranked) == 1 or ranked[1][0] < ranked[0][0])
     ):
-        return ActorMatch(_with_aliases(session, ranked[0][1]), [])
+        return ActorMatch(actor_with_aliases(session, ranked[0][1]), [])
     suggestion_ids = [actor_id for ratio, actor_id in ranked[:5] if ratio >= SUGGESTION_RATIO]
     names = {
         a.id: a.name for a in session.scalars(select(Actor).where(Actor.id.in_(suggestion_ids)))
@@ -300,12 +300,6 @@ def actor_with_aliases(session: Session, actor_id: int) -> Actor | None:
     return session.scalars(
         select(Actor).options(selectinload(Actor.aliases)).where(Actor.id == actor_id)
     ).first()
-
-
-def _with_aliases(session: Session, actor_id: int) -> Actor:
-    return session.scalars(
-        select(Actor).options(selectinload(Actor.aliases)).where(Actor.id == actor_id)
-    ).one()
 
 
 def _statements_query(actor_id: int) -> Select[Statement]:

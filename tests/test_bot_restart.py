@@ -11,12 +11,11 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
-from storage import repository, subscriptions
-from storage.clock import utcnow
+from benchmarks.fanout import queue_digest
+from storage import subscriptions
 from storage.db import open_database
 from tests.conftest import TOKEN
 from tests.fake_bot_api import FakeBotApi
@@ -45,37 +44,6 @@ def _start(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]
         )
 
 
-def _queue_digest(database_url: str) -> None:
-    engine, sessions = open_database(database_url)
-    now = utcnow()
-    with sessions.begin() as session:
-        subscriptions.ensure_instant_watermark(session, now)
-        for number in range(SUBSCRIBERS):
-            subscriptions.subscribe(
-                session,
-                FIRST_CHAT + number,
-                mode="instant",
-                daily_time=None,
-                default_timezone="UTC",
-                now=now,
-            )
-        repository.add_article(
-            session,
-            source="inbox/x.txt",
-            title="Breaking",
-            text="t",
-            summary=["Breaking."],
-            fingerprint=uuid.uuid4().hex,
-            raw_hash=uuid.uuid4().hex,
-            published_at=None,
-            statements=[],
-        )
-    with sessions.begin() as session:
-        queued = subscriptions.create_instant_digest(session, now)
-        assert queued is not None and queued.deliveries == SUBSCRIBERS
-    engine.dispose()
-
-
 def _ledger(database_url: str) -> dict[str, int]:
     engine, sessions = open_database(database_url)
     with sessions.begin() as session:
@@ -102,7 +70,7 @@ def _wait(condition: object, timeout: float, what: str) -> None:
 def test_no_subscriber_loses_the_digest_when_the_bot_is_killed_mid_fan_out_and_restarted(
     database_url: str, tmp_path: Path
 ) -> None:
-    _queue_digest(database_url)
+    queue_digest(database_url, SUBSCRIBERS, FIRST_CHAT)
     log = tmp_path / "bot.log"
     with FakeBotApi() as api:
         env = _environment(

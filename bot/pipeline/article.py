@@ -7,6 +7,12 @@ import re
 from dataclasses import dataclass, field
 
 _SPACE = re.compile(r"\s+")
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+def comparison_key(text: str) -> str:
+    """Text equal up to case, white space and punctuation gives the same key."""
+    return _SPACE.sub(" ", _PUNCTUATION.sub("", text.casefold())).strip()
 
 
 @dataclass(frozen=True)
@@ -36,5 +42,4 @@ class CleanArticle:
     @property
     def fingerprint(self) -> str:
         """A content hash that ignores case, white space and punctuation differences."""
-        folded = _SPACE.sub(" ", re.sub(r"[^\w\s]", "", self.text.casefold())).strip()
-        return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+        return hashlib.sha256(comparison_key(self.text).encode("utf-8")).hexdigest()

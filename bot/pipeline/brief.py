@@ -10,7 +10,7 @@ from bot.pipeline.article import CleanArticle
 from bot.pipeline.clean import clean_article
 from bot.pipeline.extract import ExtractedStatement, extract_statements
 from bot.pipeline.load import LoadedText, RejectedInput
-from bot.pipeline.summarize import DEFAULT_ALGORITHM, rank_sentences, summarize
+from bot.pipeline.summarize import DEFAULT_ALGORITHM, rank_sentences, summary_from_ranking
 
 MAX_TITLE_CHARS = 160
 SUMMARY_SENTENCES = 3
@@ -34,12 +34,19 @@ def shorten(sentence: str, limit: int = MAX_TITLE_CHARS) -> str:
     return f"{cut}…"
 
 
-def derive_title(article: CleanArticle, algorithm: str = DEFAULT_ALGORITHM) -> str:
-    """The headline, or a title made from the article's central sentence."""
+def derive_title(article: CleanArticle, ranking: list[int]) -> str:
+    """The headline, or a title made from the article's central (best-ranked) sentence."""
     if article.headline:
         return shorten(article.headline, limit=MAX_TITLE_CHARS)
-    ranking = rank_sentences(article, algorithm)
     return shorten(article.sentences[ranking[0]] if ranking else article.sentences[0])
+
+
+def title_and_summary(
+    article: CleanArticle, sentences: int = SUMMARY_SENTENCES, algorithm: str = DEFAULT_ALGORITHM
+) -> tuple[str, list[str]]:
+    """Both from one ranking of the sentences."""
+    ranking = rank_sentences(article, algorithm)
+    return derive_title(article, ranking), summary_from_ranking(article, ranking, sentences)
 
 
 def clean_or_reject(loaded: LoadedText) -> CleanArticle:
@@ -57,10 +64,11 @@ def brief(
     algorithm: str = DEFAULT_ALGORITHM,
 ) -> Briefing:
     article = clean_or_reject(loaded)
+    title, summary = title_and_summary(article, sentences, algorithm)
     return Briefing(
-        title=derive_title(article, algorithm),
+        title=title,
         article=article,
-        summary=summarize(article, sentences, algorithm),
+        summary=summary,
         statements=extract_statements(article, registry),
         published=loaded.published,
     )

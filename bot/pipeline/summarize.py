@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -36,7 +35,7 @@ from sumy.summarizers.reduction import ReductionSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
-from bot.pipeline.article import CleanArticle
+from bot.pipeline.article import CleanArticle, comparison_key
 from bot.pipeline.sentences import LANGUAGE, OfflineTokenizer
 
 DEFAULT_ALGORITHM = "briefbot"
@@ -64,8 +63,6 @@ _LONG_READ_OPENING = 10.0
 
 _TOKENIZER = OfflineTokenizer()
 _STOP_WORDS = get_stop_words(LANGUAGE)
-_NOT_WORD_OR_SPACE = re.compile(r"[^\w\s]")
-_SPACE = re.compile(r"\s+")
 
 
 class _SumySummarizer(Protocol):
@@ -114,17 +111,12 @@ def _baseline(name: str) -> _SumySummarizer:
     return summarizer
 
 
-def _fold(text: str) -> str:
-    """Comparison key: sentences equal up to case, white space and punctuation share it."""
-    return _SPACE.sub(" ", _NOT_WORD_OR_SPACE.sub("", text.casefold())).strip()
-
-
 def _distinct_sentences(article: CleanArticle) -> list[int]:
     """Indices of each sentence's first occurrence, leaving out any repeat of the headline."""
-    seen = {_fold(article.headline)} if article.headline else set()
+    seen = {comparison_key(article.headline)} if article.headline else set()
     kept = []
     for index, sentence in enumerate(article.sentences):
-        key = _fold(sentence)
+        key = comparison_key(sentence)
         if key not in seen:
             seen.add(key)
             kept.append(index)
@@ -203,7 +195,11 @@ def summarize(
     article: CleanArticle, count: int = 3, algorithm: str = DEFAULT_ALGORITHM
 ) -> list[str]:
     """At most ``count`` distinct sentences of the article, in reading order."""
+    return summary_from_ranking(article, rank_sentences(article, algorithm), count)
+
+
+def summary_from_ranking(article: CleanArticle, ranking: list[int], count: int = 3) -> list[str]:
+    """The best ``count`` sentences of a ranking from ``rank_sentences``, in reading order."""
     if count < 0:
         raise ValueError(f"a summary cannot have {count} sentences")
-    chosen = sorted(rank_sentences(article, algorithm)[:count])
-    return [article.sentences[index] for index in chosen]
+    return [article.sentences[index] for index in sorted(ranking[:count])]

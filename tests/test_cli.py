@@ -167,3 +167,25 @@ def test_who_json_links_a_reversed_position_to_the_earlier_one(seeded, capsys) -
     assert {c["stance"] for c in reversal["changes"]} == {"open"}
     unchanged = next(s for s in statements if "reiterated his commitment" in s["evidence"])
     assert "changes" not in unchanged
+
+
+class _ClosedPipe:
+    """stdout whose reader has gone away, as under `briefbot who Trump | head -3`."""
+
+    def __init__(self, fileno: int) -> None:
+        self._fileno = fileno
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def fileno(self) -> int:
+        return self._fileno
+
+
+def test_a_closed_pipe_ends_the_command_quietly(seeded, tmp_path, monkeypatch) -> None:
+    with (tmp_path / "stdout").open("w") as target:
+        monkeypatch.setattr("sys.stdout", _ClosedPipe(os.dup(target.fileno())))
+        assert main(["who", "Trump"]) == 1

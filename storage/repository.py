@@ -92,18 +92,10 @@ def add_article(
     statements: Iterable[NewStatement],
     directory: ActorDirectory | None = None,
 ) -> Article:
-    article = Article(
-        source=source,
-        title=title,
-        text=text,
-        summary=summary,
-        fingerprint=fingerprint,
-        raw_hash=raw_hash,
-        published_at=published_at,
-    )
-    session.add(article)
-    session.flush()
+    # Actors first and the article with all its statements last: one flush inserts them
+    # together, and the new article's statement list is never loaded from the database.
     seen: set[tuple[int, int]] = set()
+    rows: list[Statement] = []
     for found in statements:
         actor_id = ensure_actor(session, found.actor, directory)
         if (actor_id, found.sentence_index) in seen:
@@ -112,7 +104,7 @@ def add_article(
         reporter_id = (
             ensure_actor(session, found.reported_by, directory) if found.reported_by else None
         )
-        article.statements.append(
+        rows.append(
             Statement(
                 actor_id=actor_id,
                 sentence_index=found.sentence_index,
@@ -123,6 +115,17 @@ def add_article(
                 reported_by_id=reporter_id if reporter_id != actor_id else None,
             )
         )
+    article = Article(
+        source=source,
+        title=title,
+        text=text,
+        summary=summary,
+        fingerprint=fingerprint,
+        raw_hash=raw_hash,
+        published_at=published_at,
+        statements=rows,
+    )
+    session.add(article)
     session.flush()
     return article
 
@@ -327,13 +330,39 @@ def count_statements(session: Session, actor_id: int) -> int:
     return session.scalar(select(func.count()).where(Statement.actor_id == actor_id)) or 0
 
 
+class EarlierStatement(Protocol):
+    """The columns of a statement that change detection compares."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def actor_id(self) -> int: ...
+    @property
+    def article_id(self) -> int: ...
+    @property
+    def stance(self) -> str: ...
+    @property
+    def terms(self) -> str: ...
+
+
 def earlier_statements(
     session: Session, actor_ids: Iterable[int], before_article_id: int, limit: int
-) -> dict[int, list[Statement]]:
-    """Per actor, up to ``limit`` statements in articles stored before this one, newest first."""
+) -> dict[int, list[EarlierStatement]]:
+    """Per actor, up to ``limit`` statements in articles stored before this one, newest first.
+
+    Plain rows, not ORM objects: ingest reads hundreds of them per article and changes none.
+    """
+    wanted = list(actor_ids)
+    if not wanted:
+        return {}
     ranked = (
         select(
             Statement.id,
+            Statement.actor_id,
+            Statement.article_id,
+            Statement.sentence_index,
+            Statement.stance,
+            Statement.terms,
             func.row_number()
             .over(
                 partition_by=Statement.actor_id,
@@ -341,18 +370,17 @@ def earlier_statements(
             )
             .label("rank"),
         )
-        .where(Statement.actor_id.in_(list(actor_ids)), Statement.article_id < before_article_id)
+        .where(Statement.actor_id.in_(wanted), Statement.article_id < before_article_id)
         .subquery()
     )
-    rows = session.scalars(
-        select(Statement)
-        .join(ranked, ranked.c.id == Statement.id)
+    rows = session.execute(
+        select(ranked.c.id, ranked.c.actor_id, ranked.c.article_id, ranked.c.stance, ranked.c.terms)
         .where(ranked.c.rank <= limit)
-        .order_by(Statement.article_id.desc(), Statement.sentence_index.desc())
+        .order_by(ranked.c.article_id.desc(), ranked.c.sentence_index.desc())
     ).all()
-    grouped: dict[int, list[Statement]] = {}
-    for statement in rows:
-        grouped.setdefault(statement.actor_id, []).append(statement)
+    grouped: dict[int, list[EarlierStatement]] = {}
+    for row in rows:
+        grouped.setdefault(row.actor_id, []).append(row)
     return grouped
 
 

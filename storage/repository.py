@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -71,12 +71,34 @@ class NewStatement(Protocol):
 # --- articles -----------------------------------------------------------------------------
 
 
-def article_with_raw_hash(session: Session, raw_hash: str) -> Article | None:
-    return session.scalars(select(Article).where(Article.raw_hash == raw_hash).limit(1)).first()
+class StoredArticle(NamedTuple):
+    """Enough of a stored article to name it as the original of a duplicate."""
+
+    id: int
+    source: str
+    title: str
 
 
-def article_with_fingerprint(session: Session, fingerprint: str) -> Article | None:
-    return session.scalars(select(Article).where(Article.fingerprint == fingerprint)).first()
+def articles_with_raw_hashes(
+    session: Session, raw_hashes: Sequence[str]
+) -> dict[str, StoredArticle]:
+    rows = session.execute(
+        select(Article.raw_hash, Article.id, Article.source, Article.title).where(
+            Article.raw_hash.in_(raw_hashes)
+        )
+    )
+    return {raw_hash: StoredArticle(id_, source, title) for raw_hash, id_, source, title in rows}
+
+
+def articles_with_fingerprints(
+    session: Session, fingerprints: Sequence[str]
+) -> dict[str, StoredArticle]:
+    rows = session.execute(
+        select(Article.fingerprint, Article.id, Article.source, Article.title).where(
+            Article.fingerprint.in_(fingerprints)
+        )
+    )
+    return {key: StoredArticle(id_, source, title) for key, id_, source, title in rows}
 
 
 def add_article(

@@ -54,9 +54,12 @@ _SMALL_WORDS = frozenset(
 )
 
 
+_STRAIGHT_QUOTES = str.maketrans("‘’“”´`", "''\"\"''")
+
+
 def fold(text: str) -> str:
     """A comparison key: lower case, straight quotes, single spaces, no edge punctuation."""
-    text = text.casefold().translate(str.maketrans("‘’“”´`", "''\"\"''"))
+    text = text.casefold().translate(_STRAIGHT_QUOTES)
     return _SPACES.sub(" ", text).strip(" .,:;!?\"'")
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
@@ -101,6 +101,28 @@ def articles_with_fingerprints(
     return {key: StoredArticle(id_, source, title) for key, id_, source, title in rows}
 
 
+@dataclass(frozen=True)
+class StoredStatement:
+    id: int
+    actor_id: int
+    stance: str
+    terms: str
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """What the caller of ``add_article`` needs of the article it stored."""
+
+    id: int
+    title: str
+    statements: list[StoredStatement]
+
+
+# Plain INSERTs, built once: the ORM unit of work cost more than the inserts themselves.
+_INSERT_ARTICLE = insert(Article).returning(Article.id)
+_INSERT_STATEMENTS = insert(Statement).returning(Statement.id, sort_by_parameter_order=True)
+
+
 def add_article(
     session: Session,
     *,
@@ -113,11 +135,10 @@ def add_article(
     published_at: datetime | None,
     statements: Iterable[NewStatement],
     directory: ActorDirectory | None = None,
-) -> Article:
-    # Actors first and the article with all its statements last: one flush inserts them
-    # together, and the new article's statement list is never loaded from the database.
+) -> NewArticle:
     seen: set[tuple[int, int]] = set()
-    rows: list[Statement] = []
+    rows: list[dict[str, object]] = []
+    kept: list[tuple[int, str, str]] = []  # actor id, stance, terms of each row
     for found in statements:
         actor_id = ensure_actor(session, found.actor, directory)
         if (actor_id, found.sentence_index) in seen:
@@ -126,30 +147,41 @@ def add_article(
         reporter_id = (
             ensure_actor(session, found.reported_by, directory) if found.reported_by else None
         )
+        terms = " ".join(sorted(found.terms))
+        kept.append((actor_id, found.stance, terms))
         rows.append(
-            Statement(
-                actor_id=actor_id,
-                sentence_index=found.sentence_index,
-                stance=found.stance,
-                evidence=found.evidence,
-                terms=" ".join(sorted(found.terms)),
-                hedged=found.hedged,
-                reported_by_id=reporter_id if reporter_id != actor_id else None,
-            )
+            {
+                "actor_id": actor_id,
+                "sentence_index": found.sentence_index,
+                "stance": found.stance,
+                "evidence": found.evidence,
+                "terms": terms,
+                "hedged": found.hedged,
+                "reported_by_id": reporter_id if reporter_id != actor_id else None,
+            }
         )
-    article = Article(
-        source=source,
-        title=title,
-        text=text,
-        summary=summary,
-        fingerprint=fingerprint,
-        raw_hash=raw_hash,
-        published_at=published_at,
-        statements=rows,
+    article_id = session.execute(
+        _INSERT_ARTICLE,
+        {
+            "source": source,
+            "title": title,
+            "text": text,
+            "summary": summary,
+            "fingerprint": fingerprint,
+            "raw_hash": raw_hash,
+            "published_at": published_at,
+        },
+    ).scalar_one()
+    if not rows:
+        return NewArticle(article_id, title, [])
+    for row in rows:
+        row["article_id"] = article_id
+    ids = session.scalars(_INSERT_STATEMENTS, rows).all()
+    return NewArticle(
+        article_id,
+        title,
+        [StoredStatement(id_, *columns) for id_, columns in zip(ids, kept, strict=True)],
     )
-    session.add(article)
-    session.flush()
-    return article
 
 
 def latest_articles(session: Session, limit: int) -> Sequence[Article]:
@@ -367,16 +399,7 @@ class EarlierStatement(Protocol):
     def terms(self) -> str: ...
 
 
-def earlier_statements(
-    session: Session, actor_ids: Iterable[int], before_article_id: int, limit: int
-) -> dict[int, list[EarlierStatement]]:
-    """Per actor, up to ``limit`` statements in articles stored before this one, newest first.
-
-    Plain rows, not ORM objects: ingest reads hundreds of them per article and changes none.
-    """
-    wanted = list(actor_ids)
-    if not wanted:
-        return {}
+def _earlier_statements_query() -> Select[tuple[int, int, int, str, str]]:
     ranked = (
         select(
             Statement.id,
@@ -392,14 +415,37 @@ def earlier_statements(
             )
             .label("rank"),
         )
-        .where(Statement.actor_id.in_(wanted), Statement.article_id < before_article_id)
+        .where(
+            Statement.actor_id.in_(bindparam("actor_ids", expanding=True)),
+            Statement.article_id < bindparam("before_article_id"),
+        )
         .subquery()
     )
-    rows = session.execute(
+    return (
         select(ranked.c.id, ranked.c.actor_id, ranked.c.article_id, ranked.c.stance, ranked.c.terms)
-        .where(ranked.c.rank <= limit)
+        .where(ranked.c.rank <= bindparam("limit"))
         .order_by(ranked.c.article_id.desc(), ranked.c.sentence_index.desc())
-    ).all()
+    )
+
+
+# Built once: building this window query anew for every article cost ten times running it.
+_EARLIER_STATEMENTS = _earlier_statements_query()
+
+
+def earlier_statements(
+    session: Session, actor_ids: Iterable[int], before_article_id: int, limit: int
+) -> dict[int, list[EarlierStatement]]:
+    """Per actor, up to ``limit`` statements in articles stored before this one, newest first.
+
+    Plain rows, not ORM objects: ingest reads hundreds of them per article and changes none.
+    """
+    wanted = list(actor_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        _EARLIER_STATEMENTS,
+        {"actor_ids": wanted, "before_article_id": before_article_id, "limit": limit},
+    )
     grouped: dict[int, list[EarlierStatement]] = {}
     for row in rows:
         grouped.setdefault(row.actor_id, []).append(row)

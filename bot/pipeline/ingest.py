@@ -24,7 +24,6 @@ from bot.pipeline.brief import Briefing, brief
 from bot.pipeline.changes import change_kind, same_topic
 from bot.pipeline.load import RejectedInput, load_bytes, read_article_bytes
 from storage import repository
-from storage.models import Article
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +270,7 @@ class Ingestor:
             directory=self.actors,
         )
         _link_changes(session, article)
-        known[fingerprint] = repository.StoredArticle(article.id, article.source, article.title)
+        known[fingerprint] = repository.StoredArticle(article.id, item.source, article.title)
         return FileResult(item.source, "added", None, article.title, article.id)
 
     def _write_one(self, item: _Pending) -> FileResult:
@@ -320,7 +319,7 @@ def _repeat_result(item: _Pending, first: _Pending) -> FileResult:
     return replace(first.result, source=item.source)
 
 
-def _link_changes(session: Session, article: Article) -> None:
+def _link_changes(session: Session, article: repository.NewArticle) -> None:
     """Link each new statement to the actor's earlier statements on the same topic in the
     latest article that discussed it, where the stance moved (a reversal or a shift)."""
     earlier_by_actor = repository.earlier_statements(

@@ -93,7 +93,10 @@ def measure(articles: Articles, chunk_size: int) -> tuple[Timing, Timing]:
         plain = PlainPipeline(Path(folder) / "plain.db")
         ours = BriefbotPipeline(Path(folder) / "briefbot.db")
         plain_time, ours_time = Timing(), Timing()
-        turns = [(plain, plain_time), (ours, ours_time)]
+        turns: list[tuple[PlainPipeline | BriefbotPipeline, Timing]] = [
+            (plain, plain_time),
+            (ours, ours_time),
+        ]
         for number, start in enumerate(range(0, len(articles), chunk_size)):
             chunk = articles[start : start + chunk_size]
             for pipeline, timing in turns if number % 2 == 0 else reversed(turns):

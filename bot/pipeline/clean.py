@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from bot.pipeline import boilerplate
 from bot.pipeline.article import CleanArticle
-from bot.pipeline.sentences import split_sentences, words
+from bot.pipeline.sentences import has_words, split_sentences, words
 
 MAX_HEADING_WORDS = 20
 MAX_BYLINE_WORDS = 8
@@ -67,7 +67,7 @@ def normalise(raw: str) -> str:
     """Unicode NFC, Unix newlines, plain spaces, no invisible or control characters."""
     text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text.translate(_INVISIBLE))
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line.strip() for line in _SPACES.sub(" ", text).split("\n"))
 
 
 def _unwrap(lines: list[str]) -> Iterator[str]:
@@ -115,11 +115,12 @@ class _Builder:
     """Collects paragraphs of kept lines, then splits and de-duplicates their sentences."""
 
     def __init__(self) -> None:
-        self.paragraphs: list[list[str]] = [[]]
+        # (line, vetted): vetted lines are exactly as ``_content_lines`` let them through.
+        self.paragraphs: list[list[tuple[str, bool]]] = [[]]
         self.bylines: list[tuple[int, str]] = []
 
-    def add_line(self, line: str) -> None:
-        self.paragraphs[-1].append(line)
+    def add_line(self, line: str, *, vetted: bool) -> None:
+        self.paragraphs[-1].append((line, vetted))
 
     def end_paragraph(self) -> None:
         if self.paragraphs[-1]:
@@ -141,11 +142,11 @@ class _Builder:
         sentence_count = 0
         for paragraph in self.paragraphs:
             kept: list[str] = []
-            for line in paragraph:
+            for line, vetted in paragraph:
                 line_number += 1
                 for sentence in split_sentences(line):
                     key = fold(sentence)
-                    if key in seen or not _is_reader_text(sentence):
+                    if key in seen or not _is_reader_text(sentence, vetted and sentence == line):
                         continue
                     seen.add(key)
                     kept.append(sentence)
@@ -161,12 +162,19 @@ class _Builder:
         return CleanArticle(headline=headline, paragraphs=tuple(paragraphs), bylines=bylines)
 
 
-def _is_reader_text(sentence: str) -> bool:
+def _is_reader_text(sentence: str, vetted_line: bool) -> bool:
+    """``vetted_line``: the sentence is a whole line that ``_content_lines`` let through, so
+    it is known to be neither furniture nor a generator leak (the costliest tests)."""
     return (
-        len(words(sentence)) >= 2
-        and not boilerplate.FURNITURE_LINE.search(sentence)
+        has_words(sentence, 2)
         and not boilerplate.META_SENTENCE.search(sentence)
-        and not boilerplate.GENERATOR_LEAK.search(sentence)
+        and (
+            vetted_line
+            or not (
+                boilerplate.FURNITURE_LINE.search(sentence)
+                or boilerplate.GENERATOR_LEAK.search(sentence)
+            )
+        )
     )
 
 
@@ -215,5 +223,8 @@ def clean_article(raw: str, headline: str | None = None) -> CleanArticle:
         expecting_headline = False
         if in_boilerplate_section or _is_reading_list_entry(line):
             continue
-        builder.add_line(_strip_label(line) if bullet else line)
+        if bullet:
+            builder.add_line(_strip_label(line), vetted=False)
+        else:
+            builder.add_line(line, vetted=True)
     return builder.build(headline)

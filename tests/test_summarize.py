@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.reduction import ReductionSummarizer
@@ -22,6 +20,7 @@ from bot.evaluation.summaries import (
     split_for_tuning,
 )
 from bot.pipeline.article import CleanArticle
+from bot.pipeline.brief import title_and_summary
 from bot.pipeline.clean import clean_article
 from bot.pipeline.sentences import OfflineTokenizer
 from bot.pipeline.summarize import (
@@ -31,10 +30,9 @@ from bot.pipeline.summarize import (
     rank_sentences,
     summarize,
 )
+from tests.helpers import SEEDS, normalise, seed_briefs
 
-REPO = Path(__file__).resolve().parents[1]
-SEED_ARTICLES = REPO / "seeds" / "articles"
-SEED_BRIEFS = yaml.safe_load((REPO / "tests" / "data" / "seed_briefs.yaml").read_text("utf-8"))
+SEED_BRIEFS = seed_briefs()
 BASELINES = [algorithm for algorithm in ALGORITHMS if algorithm != DEFAULT_ALGORITHM]
 
 # An explainer whose raw text holds its whole body twice.
@@ -60,15 +58,12 @@ def _folded(sentence: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", sentence.casefold())).strip()
 
 
-def _seed_normalised(text: str) -> str:
-    """As seed_briefs.yaml compares text: lower case, straight quotes, single spaces."""
-    straight = text.lower().translate(str.maketrans("‘’“”", "''\"\""))
-    return re.sub(r"\s+", " ", straight).strip()
+def _seed_article(brief: dict) -> CleanArticle:
+    return clean_article((SEEDS / brief["article"]).read_text(encoding="utf-8"))
 
 
 def _seed_summary(brief: dict) -> list[str]:
-    raw = (SEED_ARTICLES / brief["article"]).read_text(encoding="utf-8")
-    return [_seed_normalised(sentence) for sentence in summarize(clean_article(raw))]
+    return [normalise(sentence) for sentence in summarize(_seed_article(brief))]
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +140,7 @@ def test_a_duplicated_text_gives_no_repeated_sentence(algorithm: str) -> None:
 
 
 def test_a_text_repeated_in_the_raw_article_gives_no_repeated_sentence() -> None:
-    raw = (SEED_ARTICLES / REPEATED_TEXT_SEED).read_text(encoding="utf-8")
+    raw = (SEEDS / REPEATED_TEXT_SEED).read_text(encoding="utf-8")
     summary = summarize(clean_article(raw), 3)
     assert len({_folded(sentence) for sentence in summary}) == len(summary) == 3
 
@@ -216,7 +211,7 @@ def test_the_default_costs_less_than_sumys_lexrank(bbc_rows: dict[str, Row]) -> 
 
 @pytest.mark.parametrize("brief", SEED_BRIEFS, ids=[brief["article"] for brief in SEED_BRIEFS])
 def test_a_seed_briefing_takes_two_of_three_sentences_from_its_key_list(brief: dict) -> None:
-    keys = [_seed_normalised(key) for key in brief["key"]]
+    keys = [normalise(key) for key in brief["key"]]
     summary = _seed_summary(brief)
     assert len(summary) == 3
     assert sum(any(key in sentence for key in keys) for sentence in summary) >= 2
@@ -224,6 +219,17 @@ def test_a_seed_briefing_takes_two_of_three_sentences_from_its_key_list(brief: d
 
 @pytest.mark.parametrize("brief", SEED_BRIEFS, ids=[brief["article"] for brief in SEED_BRIEFS])
 def test_a_seed_briefing_shows_no_forbidden_text(brief: dict) -> None:
-    forbidden = [_seed_normalised(phrase) for phrase in brief["forbidden"]]
+    forbidden = [normalise(phrase) for phrase in brief["forbidden"]]
     for sentence in _seed_summary(brief):
         assert not any(phrase in sentence for phrase in forbidden), sentence
+
+
+@pytest.mark.parametrize("brief", SEED_BRIEFS, ids=[brief["article"] for brief in SEED_BRIEFS])
+def test_a_seed_briefing_title_is_its_headline_or_names_the_story(brief: dict) -> None:
+    title, _ = title_and_summary(_seed_article(brief))
+    forbidden = [normalise(phrase) for phrase in brief["forbidden"]]
+    assert not any(phrase in normalise(title) for phrase in forbidden), title
+    if "title" in brief:
+        assert normalise(title) == brief["title"]
+    else:
+        assert all(word in normalise(title) for word in brief["title_from"]), title

@@ -12,8 +12,8 @@ also lets sumy rank but re-weighs its ranking for a briefing:
   an unlikely one is worth nothing however long it is;
 * paragraphs: a paragraph's first sentence states its point and the rest elaborate, so a
   sentence after the first of its paragraph is worth half as much. Wire-style news (the BBC
-  corpus: one sentence a paragraph) is untouched; explainers and essays, whose paragraphs run
-  to several sentences, brief from their topic sentences;
+  corpus: one sentence a paragraph) barely changes; explainers and essays, whose paragraphs
+  run to several sentences, brief from their topic sentences;
 * long reads: an article of more than 30 sentences (nine in ten BBC news stories are shorter)
   puts its news at the top, so its first sentence leads the briefing and later ones fade.
   A news story is left to centrality: on the BBC corpus a lede or position prior only costs.

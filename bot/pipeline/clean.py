@@ -140,18 +140,18 @@ class _Builder:
         line_to_sentence: dict[int, int] = {}
         line_number = -1
         sentence_count = 0
-        for paragraph in self.paragraphs:
+        # _unwrap has joined hard-wrapped lines, so each line left is a paragraph of its own.
+        for line, vetted in (entry for block in self.paragraphs for entry in block):
+            line_number += 1
             kept: list[str] = []
-            for line, vetted in paragraph:
-                line_number += 1
-                for sentence in split_sentences(line):
-                    key = fold(sentence)
-                    if key in seen or not _is_reader_text(sentence, vetted and sentence == line):
-                        continue
-                    seen.add(key)
-                    kept.append(sentence)
-                    sentence_count += 1
-                line_to_sentence[line_number] = sentence_count - 1
+            for sentence in split_sentences(line):
+                key = fold(sentence)
+                if key in seen or not _is_reader_text(sentence, vetted and sentence == line):
+                    continue
+                seen.add(key)
+                kept.append(sentence)
+                sentence_count += 1
+            line_to_sentence[line_number] = sentence_count - 1
             if kept:
                 paragraphs.append(tuple(kept))
         bylines = tuple(

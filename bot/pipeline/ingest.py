@@ -180,7 +180,9 @@ class Ingestor:
         for item in todo:
             if item.repeats is not None:
                 item.result = _repeat_result(item, item.repeats)
-        return [item.result for item in batch if item.result is not None]
+        results = [item.result for item in batch if item.result is not None]
+        assert len(results) == len(batch), "every file gets exactly one result"
+        return results
 
     def _skip_stored_bytes(self, items: list[_Pending]) -> None:
         """Files whose exact bytes are stored already are duplicates and are not processed."""

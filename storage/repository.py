@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import NamedTuple, Protocol
 
 from sqlalchemy import Select, bindparam, func, insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from storage.models import (
     Actor,
@@ -369,7 +369,7 @@ def _statements_query(actor_id: int) -> Select[Statement]:
         select(Statement)
         .join(Article, Article.id == Statement.article_id)
         .where(Statement.actor_id == actor_id)
-        .options(selectinload(Statement.article), selectinload(Statement.reported_by))
+        .options(contains_eager(Statement.article), joinedload(Statement.reported_by))
         .order_by(newest.desc(), Article.id.desc(), Statement.sentence_index)
     )
 
@@ -466,7 +466,7 @@ def earlier_positions(session: Session, statement_ids: Sequence[int]) -> dict[in
         select(StatementChange.statement_id, Statement)
         .join(Statement, Statement.id == StatementChange.earlier_id)
         .where(StatementChange.statement_id.in_(statement_ids))
-        .options(selectinload(Statement.article))
+        .options(joinedload(Statement.article))
     ).all()
     changes: dict[int, list[Statement]] = {}
     for statement_id, earlier in rows:

@@ -108,7 +108,7 @@ def measure(articles: Articles, chunk_size: int) -> tuple[Timing, Timing]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=1000)
-    parser.add_argument("--chunk", type=int, default=10, help="articles per turn")
+    parser.add_argument("--chunk", type=int, default=25, help="articles per turn")
     parser.add_argument("--repeat", type=int, default=1, help="runs; the median ratio is shown")
     args = parser.parse_args(argv)
     articles = list(news_like(args.articles))

@@ -186,6 +186,8 @@ class Ingestor:
 
     def _skip_stored_bytes(self, items: list[_Pending]) -> None:
         """Files whose exact bytes are stored already are duplicates and are not processed."""
+        if not items:
+            return
         first_with_hash: dict[str, _Pending] = {}
         for item in items:
             item.raw_hash = hashlib.sha256(item.raw).hexdigest()
@@ -198,6 +200,13 @@ class Ingestor:
             raise DatabaseUnavailable(
                 f"database error: {_first_line(error.orig or error)}"
             ) from error
+        except SQLAlchemyError as error:
+            log.exception("looking up already stored files failed")
+            for item in items:
+                item.result = FileResult(
+                    item.source, "rejected", f"database error: {_first_line(error)}"
+                )
+            return
         for item in items:
             known = stored.get(item.raw_hash)
             if known is not None and item.repeats is None:

@@ -126,10 +126,12 @@ def truncate_html(item: str, limit: int = MAX_MESSAGE) -> str:
     return text + ELLIPSIS + "".join(f"</{tag}>" for tag in reversed(still_open))
 
 
-def split_messages(items: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:
+def split_messages(
+    items: Sequence[str], limit: int = MAX_MESSAGE, separator: str = ITEM_SEPARATOR
+) -> list[str]:
     """Pack HTML items into as few messages of at most ``limit`` UTF-16 units as possible.
 
-    Messages break only between items (joined by a blank line); an item too long for a
+    Messages break only between items (joined by a blank line, or ``separator``); an item too long for a
     message on its own is truncated by :func:`truncate_html`. Lengths are taken on the raw
     HTML, an upper bound of what Telegram counts after parsing entities.
     """
@@ -141,8 +143,8 @@ def split_messages(items: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:
             continue
         if not current:
             current = item
-        elif utf16_len(current) + utf16_len(ITEM_SEPARATOR) + utf16_len(item) <= limit:
-            current += ITEM_SEPARATOR + item
+        elif utf16_len(current) + utf16_len(separator) + utf16_len(item) <= limit:
+            current += separator + item
         else:
             messages.append(current)
             current = item
@@ -180,7 +182,9 @@ def source_html(source: str) -> str:
     if parts.scheme in ("http", "https") and parts.netloc:
         host = parts.netloc.removeprefix("www.")
         return f"<a href={attr(source)}>{esc(host)}</a>"
-    return esc(clip(source, 80))
+    if len(source) > 80:  # a file's name says more than the folders it sits in
+        return esc(ELLIPSIS + source[-79:])
+    return esc(source)
 
 
 def stance_marker(stance: str) -> str:
@@ -436,7 +440,7 @@ def following_messages(actors: Sequence[FollowedActor]) -> list[str]:
     for actor in actors:
         latest = f"latest position {_date(actor.latest)}" if actor.latest else "no positions yet"
         items.append(f"• <b>{esc(actor.name)}</b> ({esc(actor.kind)}) — {latest}")
-    return split_messages(items)
+    return split_messages(items, separator="\n")
 
 
 def alert_item(actor: str, position: Position) -> str:

@@ -57,7 +57,8 @@ def preferences_of(session: Session, subscriber: Subscriber | None) -> Preferenc
     row = session.get(DigestPreference, subscriber.id) if subscriber is not None else None
     if row is None:
         return Preferences()
-    names = dict(session.execute(select(Actor.id, Actor.name).where(Actor.id.in_(row.actor_ids))))
+    rows = session.execute(select(Actor.id, Actor.name).where(Actor.id.in_(row.actor_ids)))
+    names = {actor_id: name for actor_id, name in rows}
     return Preferences(
         tuple(names[i] for i in row.actor_ids if i in names),
         tuple(row.keywords),

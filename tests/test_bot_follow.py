@@ -270,3 +270,19 @@ async def test_many_positions_in_one_article_split_at_item_boundaries(
     assert numbers == [f"“{n}" for n in range(30)]
     with sessions.begin() as session:
         assert session.scalar(select(Delivery.parts_sent)) == len(texts)
+
+
+async def test_a_following_group_that_became_a_supergroup_is_alerted_at_its_new_id(
+    api: FakeBotApi, bot: Any, articles: Articles, sessions: sessionmaker[Session]
+) -> None:
+    await positions_already_scanned(bot, articles)
+    group, supergroup = -555, -100555
+    await answer(api, "/follow Trump", chat=group, user=USER)
+    api.migrate(group, supergroup)
+    articles.add("News", statements=[FoundStatement(TRUMP, "commit", "Trump commits.", 0)])
+    await scan(bot, runtime(bot).settings.inbox)
+    assert await settled(sessions) == {"sent": 1}
+    [alert] = alerts_to(api, supergroup)
+    assert "Trump commits." in alert
+    listing = await answer(api, "/following", chat=supergroup, user=USER)
+    assert "Donald Trump" in listing

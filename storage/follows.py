@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Actor, Article, Delivery, Digest, Follow, Statement
@@ -136,18 +136,29 @@ def queue_alerts(session: Session, now: datetime) -> int:
     alerts: dict[tuple[int, int], list[int]] = {}
     for subscriber_id, article_id, statement_id in rows:
         alerts.setdefault((subscriber_id, article_id), []).append(statement_id)
-    for (subscriber_id, article_id), statement_ids in alerts.items():
-        digest = Digest(
-            kind=ALERT,
-            subscriber_id=subscriber_id,
-            article_ids=[article_id],
-            statement_ids=statement_ids,
-            up_to_article_id=article_id,
-            created_at=now,
+    if alerts:
+        # In bulk: one scan can alert thousands of chats, and this transaction holds the ledger.
+        digests = session.execute(
+            insert(Digest).returning(Digest.id, Digest.subscriber_id, sort_by_parameter_order=True),
+            [
+                {
+                    "kind": ALERT,
+                    "subscriber_id": subscriber_id,
+                    "article_ids": [article_id],
+                    "statement_ids": statement_ids,
+                    "up_to_article_id": article_id,
+                    "created_at": now,
+                }
+                for (subscriber_id, article_id), statement_ids in alerts.items()
+            ],
+        ).all()
+        session.execute(
+            insert(Delivery),
+            [
+                {"subscriber_id": subscriber_id, "digest_id": digest_id, "updated_at": now}
+                for digest_id, subscriber_id in digests
+            ],
         )
-        session.add(digest)
-        session.flush()
-        session.add(Delivery(subscriber_id=subscriber_id, digest_id=digest.id, updated_at=now))
     _mark_alerted_up_to(session, newest, now)
     return len(alerts)
 

@@ -15,7 +15,7 @@ from bot.jobs import SCAN_JOB, runtime
 from storage import follows, repository, subscriptions
 from storage.clock import utcnow
 from storage.models import Delivery, Digest, Follow, Subscriber
-from tests.conftest import USER, Articles, FoundStatement, SettingsFactory
+from tests.conftest import USER, Articles, FoundActor, FoundStatement, SettingsFactory
 from tests.fake_bot_api import FakeBotApi, utf16_len
 from tests.helpers import SEEDS
 from tests.test_bot_commands import PUTIN, TRUMP, ZELENSKY, answer, ask
@@ -104,6 +104,24 @@ async def test_an_unknown_name_offers_the_closest_actors_and_a_press_follows(
     assert (await answer(api, "/follow")).startswith("Usage: /follow NAME")
     with sessions.begin() as session:
         assert [a.name for a in follows.following(session, USER)] == ["Donald Trump"]
+
+
+async def test_an_ambiguous_name_is_not_guessed_but_offers_each_candidate(
+    api: FakeBotApi, bot: Any, articles: Articles, sessions: sessionmaker[Session]
+) -> None:
+    john, jane = FoundActor("John Smith"), FoundActor("Jane Smith")
+    articles.add(
+        "Two Smiths",
+        statements=[
+            FoundStatement(john, "commit", "John Smith commits.", 0),
+            FoundStatement(jane, "refuse", "Jane Smith refuses.", 1),
+        ],
+    )
+    [call] = await ask(api, "/follow Smith")
+    assert (call.visible_text or "").startswith("I know no actor called “Smith”. Did you mean")
+    assert len(call.button_data()) == 2 and all(d.startswith("follow:") for d in call.button_data())
+    with sessions.begin() as session:
+        assert follows.following(session, USER) == []
 
 
 async def test_hostile_names_are_answered_safely(

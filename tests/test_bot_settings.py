@@ -181,3 +181,21 @@ async def test_a_daily_digest_honours_the_filters_and_a_day_without_a_match_send
     assert api.texts_to(802) == []
     with sessions.begin() as session:
         assert session.scalar(select(Delivery.status)) == "sent"
+
+
+def test_keywords_are_whole_words_matched_literally_in_any_case(
+    sessions: sessionmaker[Session], articles: Articles
+) -> None:
+    hyphen = articles.add("Story: Cease-fire talks", ["Summary."])
+    joined = articles.add("Story: Ceasefire talks", ["Summary."])
+    inner = articles.add("Story: Kyiv's answer", ["Summary."])
+    plural = articles.add("Story: Kyivs", ["Summary."])
+    ids = [hyphen, joined, inner, plural]
+    with sessions.begin() as session:
+        subscriber = subscriptions.chat_subscriber(session, 1, "UTC")
+        with pytest.raises(ValueError, match="not a plain word"):
+            preferences.set_keywords(session, subscriber, ["cease.fire"])
+        preferences.set_keywords(session, subscriber, ["CEASE-FIRE", "kyiv's"])
+        preference = session.get(DigestPreference, subscriber.id)
+        assert preference is not None and preference.keywords == ["cease-fire", "kyiv's"]
+        assert preferences.matching_articles(session, preference, ids) == [hyphen, inner]

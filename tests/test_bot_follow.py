@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.jobs import SCAN_JOB, runtime
+from bot.jobs import SCAN_JOB, digest_parts, runtime
 from storage import follows, repository, subscriptions
 from storage.clock import utcnow
 from storage.models import Delivery, Digest, Follow, Subscriber
@@ -304,3 +304,38 @@ async def test_a_following_group_that_became_a_supergroup_is_alerted_at_its_new_
     assert "Trump commits." in alert
     listing = await answer(api, "/following", chat=supergroup, user=USER)
     assert "Donald Trump" in listing
+
+
+async def test_an_alert_cut_off_by_a_crash_resumes_at_its_next_part_after_a_restart(
+    api: FakeBotApi,
+    make_settings: SettingsFactory,
+    bot_runner: Any,
+    articles: Articles,
+    sessions: sessionmaker[Session],
+) -> None:
+    store_positions(articles)
+    with sessions.begin() as session:
+        follows.ensure_alert_watermark(session, utcnow())
+        zelensky = repository.find_actor(session, "Zelensky").actor
+        assert zelensky is not None
+        follows.follow(session, USER, zelensky.id, default_timezone="UTC")
+    evidence = "Zelensky promised 🇺🇦 troops & <guarantees> " * 10
+    articles.add(
+        "Long speech",
+        statements=[FoundStatement(ZELENSKY, "commit", f"{n}: {evidence}", n) for n in range(30)],
+    )
+    with sessions.begin() as session:
+        assert follows.queue_alerts(session, utcnow()) == 1
+        [claim] = subscriptions.claim_deliveries(session, "dead-process/1", 10, utcnow())
+        [digest_id] = session.scalars(select(Digest.id).where(Digest.subscriber_id.is_not(None)))
+        parts = len(digest_parts(session, digest_id))
+        # The dead process had sent the first part and recorded it, then was killed.
+        assert subscriptions.mark_parts_sent(session, claim, 1, parts, utcnow())
+    assert parts >= 3
+    async with bot_runner(make_settings(), first_scan_after=3600):
+        assert await settled(sessions) == {"sent": 1}
+    texts = api.texts_to(USER)
+    assert len(texts) == parts - 1  # the rest, each once
+    assert not texts[0].startswith("🔔")  # the header part was out before the crash
+    numbers = [line.split(":")[0] for t in texts for line in t.splitlines() if line[:1] == "“"]
+    assert len(numbers) == len(set(numbers)) and numbers[-1] == "“29"

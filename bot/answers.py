@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from storage import repository
+from storage import follows, repository
 from storage.models import Actor, Article, Statement
 
 
@@ -170,6 +170,38 @@ def briefings(session: Session, articles: list[Article]) -> list[Briefing]:
 def latest(session: Session, limit: int) -> list[Briefing]:
     """The newest briefings, newest first."""
     return briefings(session, list(repository.latest_articles(session, limit)))
+
+
+@dataclass(frozen=True)
+class AlertItem:
+    actor: str
+    position: Position
+
+
+@dataclass(frozen=True)
+class Alert:
+    """New positions of followed actors in one article."""
+
+    article: ArticleRef
+    date: datetime
+    items: list[AlertItem]
+
+
+def alert(session: Session, statement_ids: list[int]) -> Alert | None:
+    """The alert for these statements (of one article); None if they are gone."""
+    statements = follows.alert_statements(session, statement_ids)
+    if not statements:
+        return None
+    changes = repository.earlier_positions(session, [s.id for s in statements])
+    # Newest earlier position first, the same on every call: a resent part renders alike.
+    for earlier in changes.values():
+        earlier.sort(key=lambda e: (e.article_id, e.id), reverse=True)
+    article = statements[0].article
+    return Alert(
+        ArticleRef.of(article),
+        article.published_at or article.ingested_at,
+        [AlertItem(s.actor.name, _position(s, changes.get(s.id, []))) for s in statements],
+    )
 
 
 def latest_json(items: list[Briefing]) -> dict[str, object]:

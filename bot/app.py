@@ -38,7 +38,7 @@ from bot.jobs import (
     schedule_jobs,
 )
 from handlers import all_handlers
-from storage import subscriptions
+from storage import follows, subscriptions
 from storage.clock import utcnow
 from storage.db import open_database, safe_url
 
@@ -173,6 +173,7 @@ async def register_commands(application: BotApp, admin_ids: frozenset[int]) -> N
 def _prepare_ledger(session: Any) -> int:
     released = subscriptions.release_all_claims(session)
     subscriptions.ensure_instant_watermark(session, utcnow())
+    follows.ensure_alert_watermark(session, utcnow())
     return released
 
 

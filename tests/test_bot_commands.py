@@ -80,7 +80,18 @@ async def test_start_and_help_say_what_the_bot_does_and_list_every_command(
     for command in ("/start", "/help"):
         reply = await answer(api, command)
         assert "briefings" in reply
-        for listed in ("/latest", "/who", "/actors", "/subscribe", "/unsubscribe", "/timezone"):
+        for listed in (
+            "/latest",
+            "/who",
+            "/actors",
+            "/subscribe",
+            "/unsubscribe",
+            "/timezone",
+            "/follow",
+            "/unfollow",
+            "/following",
+            "/settings",
+        ):
             assert listed in reply
         assert "/stats" not in reply
     admin_help = await answer(api, "/help", chat=ADMIN)
@@ -98,6 +109,10 @@ async def test_commands_are_registered_so_telegram_lists_them(api: FakeBotApi, b
         "subscribe",
         "unsubscribe",
         "timezone",
+        "follow",
+        "unfollow",
+        "following",
+        "settings",
     ]
     admin = [c["command"] for c in api.commands({"type": "chat", "chat_id": ADMIN})]
     assert "stats" in admin and "ingest" in admin

@@ -32,6 +32,10 @@ TIMELINE_ARTICLES = 14  # the newest articles drawn; as many as the key beside t
 TIMELINE_POSITIONS = 60  # positions asked for, enough to fill TIMELINE_ARTICLES
 KEY_WIDTH = 52  # characters per line of an article title in the key
 BOARD_ACTORS = 20
+MARKER_AREA = 260  # points², about 23 px across: room for a two-digit number
+MARKER_WIDTH = 0.045  # a marker's width as a share of the timeline's width
+LANES = (0, 1, -1, 2, -2)  # where points that would overlap go, up or down their row
+LANE_STEP = 0.22  # rows are 1 apart: two lanes either way stay inside the row
 NAME_WIDTH = 32
 
 # Okabe–Ito colours, told apart with any colour vision; each stance also has its own marker,
@@ -129,24 +133,49 @@ def timeline(actor: str, positions: Sequence[Position]) -> bytes:
         return _png(figure)
 
 
+def _lanes(xs: Sequence[float], gap: float) -> list[int]:
+    """A lane for each point of a row (sorted by x), stacking points closer than ``gap``.
+
+    When every lane near a point is taken it goes in the middle one, overlapping.
+    """
+    taken: dict[int, list[float]] = {}
+    lanes = []
+    for x in xs:
+        lane = next(
+            (n for n in LANES if all(abs(x - other) >= gap for other in taken.get(n, []))), 0
+        )
+        taken.setdefault(lane, []).append(x)
+        lanes.append(lane)
+    return lanes
+
+
 def _plot_points(axes: Axes, shown: Sequence[Position], number: dict[ArticleRef, int]) -> None:
-    # Points of one stance on one day are spread over the row instead of hiding each other.
-    crowd: dict[tuple[str, object], list[int]] = {}
-    for position in shown:
-        spot = crowd.setdefault((position.stance, position.date.date()), [])
-        if number[position.article] not in spot:
-            spot.append(number[position.article])
-    for stance in STANCE_ROWS:
+    dates = [p.date for p in shown]
+    pad = max((max(dates) - min(dates)) * 0.08, timedelta(hours=12))
+    left, right = date2num(min(dates) - pad), date2num(max(dates) + pad)
+    axes.set_xlim(left, right)
+    gap = (right - left) * MARKER_WIDTH
+    for row, stance in enumerate(STANCE_ROWS):
         colour, marker = STANCE_STYLE[stance]
-        row = STANCE_ROWS.index(stance)
-        for position in (p for p in shown if p.stance == stance):
-            spot = crowd[(stance, position.date.date())]
-            offset = (spot.index(number[position.article]) - (len(spot) - 1) / 2) * 0.22
-            y = row + max(-0.4, min(0.4, offset))
-            x = date2num(position.date)
-            axes.scatter([x], [y], s=380, color=colour, marker=marker, zorder=3)
+        # One point per article and stance, however many sentences said it.
+        points = sorted(
+            {(date2num(p.date), number[p.article], p.hedged) for p in shown if p.stance == stance}
+        )
+        lanes = _lanes([x for x, _, _ in points], gap)
+        for (x, article, hedged), lane in zip(points, lanes, strict=True):
+            y = row + lane * LANE_STEP
+            axes.scatter(
+                [x],
+                [y],
+                s=MARKER_AREA,
+                marker=marker,
+                facecolors="white" if hedged else colour,
+                edgecolors=colour,
+                linewidths=2,
+                zorder=3,
+            )
             axes.annotate(
-                str(number[position.article]),
+                str(article),
                 (x, y),
                 ha="center",
                 va="center",
@@ -156,9 +185,6 @@ def _plot_points(axes: Axes, shown: Sequence[Position], number: dict[ArticleRef,
                 zorder=4,
                 annotation_clip=False,
             )
-    dates = [p.date for p in shown]
-    pad = max((max(dates) - min(dates)) * 0.08, timedelta(hours=12))
-    axes.set_xlim(date2num(min(dates) - pad), date2num(max(dates) + pad))
     locator = AutoDateLocator(maxticks=7)
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
@@ -175,10 +201,14 @@ def _plot_points(axes: Axes, shown: Sequence[Position], number: dict[ArticleRef,
             Line2D([], [], linestyle="", marker=STANCE_STYLE[s][1], color=STANCE_STYLE[s][0],
                    markersize=10, label=_stance_label(s))
             for s in STANCE_ROWS
+        ] + [
+            Line2D([], [], linestyle="", marker="o", markerfacecolor="white",
+                   markeredgecolor="#777777", markeredgewidth=2, markersize=10,
+                   label="hollow: unconfirmed")
         ],
         loc="lower left",
         bbox_to_anchor=(0, 1.01),
-        ncol=len(STANCE_ROWS),
+        ncol=len(STANCE_ROWS) + 1,
         frameon=False,
         fontsize=9,
     )  # fmt: skip

@@ -70,6 +70,29 @@ def test_one_article_with_several_stances_on_one_day_is_drawn() -> None:
     assert _size(charts.timeline("Trump", positions)) == (1280, 720)
 
 
+def test_points_that_would_overlap_are_stacked_in_lanes_and_distant_ones_stay_on_the_row() -> None:
+    assert charts._lanes([0.0, 10.0, 20.0], gap=1.0) == [0, 0, 0]
+    assert charts._lanes([0.0, 0.5, 0.9, 1.2, 1.3], gap=1.0) == [0, 1, -1, 0, 2]
+    crowded = charts._lanes([0.0] * 7, gap=1.0)
+    assert crowded[:5] == list(charts.LANES) and crowded[5:] == [0, 0]  # full: back to the row
+    assert max(map(abs, charts.LANES)) * charts.LANE_STEP < 0.5  # lanes never leave the row
+
+
+def test_unconfirmed_and_crowded_positions_render() -> None:
+    positions = [
+        Position(
+            STANCES[n % 2],
+            "Said.",
+            n % 3 == 0,
+            "Reuters",
+            ArticleRef(f"Article {n}", "x.txt", DAY + timedelta(hours=n)),
+            DAY + timedelta(hours=n),
+        )
+        for n in range(12)
+    ]
+    assert _size(charts.timeline("Keir Starmer", positions)) == (1280, 720)
+
+
 def test_hostile_titles_and_names_still_render() -> None:
     positions = [_position(n, STANCES[n % 5], t, n) for n, t in enumerate(HOSTILE_TITLES)]
     assert _size(charts.timeline("$Putin$ 🙂 <i>", positions)) == (1280, 720)

@@ -7,11 +7,12 @@ bot's handlers and the CLI only format it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from storage import follows, repository
+from storage.clock import utcnow
 from storage.models import Actor, Article, Statement
 
 
@@ -206,3 +207,25 @@ def alert(session: Session, statement_ids: list[int]) -> Alert | None:
 
 def latest_json(items: list[Briefing]) -> dict[str, object]:
     return {"articles": [item.to_json() for item in items]}
+
+
+@dataclass(frozen=True)
+class Board:
+    """Who took which stance how often in the last ``days`` days, the most active first."""
+
+    days: int
+    since: datetime
+    rows: list[tuple[str, dict[str, int]]]
+
+    @property
+    def positions(self) -> int:
+        return sum(sum(counts.values()) for _, counts in self.rows)
+
+
+def board(session: Session, days: int) -> Board:
+    since = utcnow() - timedelta(days=days)
+    counts: dict[str, dict[str, int]] = {}
+    for name, stance, count in repository.stance_counts_since(session, since):
+        counts.setdefault(name, {})[stance] = count
+    rows = sorted(counts.items(), key=lambda row: (-sum(row[1].values()), row[0]))
+    return Board(days, since, rows)

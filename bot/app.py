@@ -52,6 +52,8 @@ MISSING_TOKEN = (
 ALERT_EVERY = 600.0  # the same error is reported to the admins at most this often (seconds)
 
 BotApp = Application[Any, Any, Any, Any, Any, Any]
+# Inline queries arrive only if asked for here (and inline mode is on with @BotFather).
+ALLOWED_UPDATES = ["message", "callback_query", "inline_query"]
 
 
 # --- the token stays out of logs ----------------------------------------------------------
@@ -299,7 +301,7 @@ def run(settings: Settings) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     application = build_application(settings)
     try:
-        application.run_polling(allowed_updates=["message", "callback_query"])
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
         print(
             "briefbot: Telegram rejected TELEGRAM_BOT_TOKEN — copy it again from @BotFather "

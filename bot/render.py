@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from bot.answers import Alert, Briefing, Position, WhoAnswer
+from bot.answers import Alert, Board, Briefing, Position, WhoAnswer
 from storage.follows import FollowedActor
 from storage.preferences import Preferences
 from storage.repository import Stats
 
 MAX_MESSAGE = 4096
+MAX_CAPTION = 1024
 ELLIPSIS = "…"
 ITEM_SEPARATOR = "\n\n"
 
@@ -36,6 +37,9 @@ MAX_ACTORS_NAMED = 6
 MAX_DIGEST_ITEMS = 10
 LATEST_DEFAULT = 5
 LATEST_MAX = 20
+BOARD_DEFAULT_DAYS = 7
+BOARD_MAX_DAYS = 365
+INLINE_RESULTS = 20
 
 STANCES: dict[str, tuple[str, str]] = {
     "commit": ("✅", "commits"),
@@ -297,6 +301,84 @@ WHO_USAGE = (
 )
 
 
+# --- charts ------------------------------------------------------------------------------
+
+
+def who_chart_caption(actor: str, articles: int) -> str:
+    """The caption of the timeline of an actor's positions in their newest ``articles``."""
+    noun = f"newest {articles} articles" if articles != 1 else "newest article"
+    return truncate_html(
+        f"📈 <b>{esc(actor)}</b>: positions by date and stance in the {noun}. "
+        "The numbers are the articles listed beside the chart.",
+        MAX_CAPTION,
+    )
+
+
+WHO_NO_CHART = "📈 <i>One position so far: a chart over time comes with the second.</i>"
+
+
+def board_caption(board: Board, shown: int) -> str:
+    actors = len(board.rows)
+    top = f", the {shown} most active shown" if actors > shown else ""
+    return truncate_html(
+        f"📊 <b>Who took which position</b> since {_date(board.since)}: {board.positions} "
+        f"position{'s' if board.positions != 1 else ''} by {actors} "
+        f"actor{'s' if actors != 1 else ''}{top}. /who NAME for one actor's story.",
+        MAX_CAPTION,
+    )
+
+
+def board_empty(days: int) -> str:
+    return (
+        f"No positions recorded in the last {days} day{'s' if days != 1 else ''}. "
+        f"Try a longer period, e.g. <code>/board {BOARD_MAX_DAYS}</code>."
+    )
+
+
+BOARD_USAGE = (
+    "Usage: <code>/board</code> or <code>/board DAYS</code> with DAYS from 1 to "
+    f"{BOARD_MAX_DAYS}: a chart of which actors took which positions in that period "
+    f"(default {BOARD_DEFAULT_DAYS} days)."
+)
+
+
+# --- inline mode --------------------------------------------------------------------------
+
+
+def inline_title(position: Position) -> str:
+    _emoji, word = STANCES.get(position.stance, ("•", position.stance))
+    return clip(f"{word.capitalize()}: {position.article.title}", 100)
+
+
+def inline_message(actor: str, position: Position) -> str:
+    """One position as a message anyone can share: who, which stance, the words, the source."""
+    return fit_message(
+        [
+            f"👤 <b>{esc(actor)}</b> {stance_marker(position.stance)}",
+            f"“{esc(clip(position.evidence, MAX_EVIDENCE))}”",
+            f"— <i>{esc(clip(position.article.title, MAX_TITLE))}</i>, {_date(position.date)}, "
+            f"{source_html(position.article.source)}",
+        ]
+    )
+
+
+INLINE_HELP = (
+    "In any chat, type my @username, a space and a name to share that actor's latest "
+    "positions (inline mode)."
+)
+INLINE_HINT = "Type an actor's name, e.g. Zelensky"
+
+
+def inline_unknown(query: str, suggestions: Sequence[str]) -> str:
+    if suggestions:
+        return clip(f"Not found. Did you mean {suggestions[0]}?", 64)
+    return clip(f"No actor called {query}", 64)
+
+
+def inline_no_positions(actor: str) -> str:
+    return clip(f"No positions of {actor} yet", 64)
+
+
 # --- /actors, /stats, help ----------------------------------------------------------------
 
 
@@ -341,6 +423,7 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("latest", "[N]", "the newest briefings (default 5, at most 20)"),
     CommandHelp("who", "NAME", "an actor's positions, newest first"),
     CommandHelp("actors", "", "the actors with the most positions"),
+    CommandHelp("board", "[DAYS]", "a chart of who took which position lately (default 7 days)"),
     CommandHelp("subscribe", "[daily HH:MM]", "a digest when news arrives, or once a day"),
     CommandHelp("unsubscribe", "", "stop all digests"),
     CommandHelp("timezone", "ZONE", "your time zone for daily digests, e.g. Europe/Kyiv"),
@@ -368,6 +451,7 @@ def help_message(*, admin: bool) -> str:
             continue
         args = f" {esc(entry.args)}" if entry.args else ""
         lines.append(f"/{entry.command}{args} — {esc(entry.description)}")
+    lines += ["", INLINE_HELP]
     return "\n".join(lines)
 
 

@@ -103,3 +103,14 @@ def suggestion_buttons(
         if name in ids
     ]
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def reply_photo(update: Update, context: Context, png: bytes, caption: str) -> None:
+    """Send a PNG with an HTML caption (at most 1024 characters) to the update's chat."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        await context.bot.send_photo(chat.id, png, caption=caption)
+    except Forbidden as error:
+        log.info("chat %s no longer accepts messages: %s", chat.id, error.message)

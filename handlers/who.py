@@ -1,4 +1,5 @@
-"""/who NAME: an actor's positions, paged with inline buttons; suggestions for unknown names.
+"""/who NAME: an actor's positions, paged with inline buttons, then a chart of them over time;
+suggestions for unknown names.
 
 Buttons carry ``who:<actor id>:<page>`` (a few bytes, far below Telegram's 64), so a page
 is rebuilt from the database whenever it is asked for.
@@ -6,14 +7,15 @@ is rebuilt from the database whenever it is asked for.
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from sqlalchemy.orm import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import answers, render
-from handlers.common import Context, reply, show_for_button, state, suggestion_buttons
+from bot import answers, charts, render
+from handlers.common import Context, reply, reply_photo, show_for_button, state, suggestion_buttons
 from storage import repository
 
 PAGE = render.WHO_PAGE_SIZE
@@ -56,17 +58,30 @@ async def who(update: Update, context: Context) -> None:
         await reply(update, context, render.WHO_USAGE)
         return
     markup: InlineKeyboardMarkup | None
+    timeline: answers.WhoAnswer | None = None
     with state(context).sessions.begin() as session:
         match = repository.find_actor(session, query)
         page = page_of(session, match.actor.id, 0) if match.actor else None
-        if page is not None:
+        if match.actor is not None and page is not None:
             text, markup = page
+            timeline = answers.who_by_id(session, match.actor.id, limit=charts.TIMELINE_POSITIONS)
         else:
             text = render.who_unknown(query, match.suggestions)
             markup = suggestion_buttons(
                 session, match.suggestions, lambda actor_id: button_data(actor_id, 0)
             )
+    if timeline is not None and timeline.total == 1:
+        text = render.fit_message([text, render.WHO_NO_CHART])
     await reply(update, context, text, markup=markup)
+    if timeline is not None and timeline.total >= charts.MIN_TIMELINE_POSITIONS:
+        await _send_timeline(update, context, timeline)
+
+
+async def _send_timeline(update: Update, context: Context, answer: answers.WhoAnswer) -> None:
+    assert answer.actor is not None
+    png = await asyncio.to_thread(charts.timeline, answer.actor.name, answer.positions)
+    articles = len(charts.timeline_articles(answer.positions))
+    await reply_photo(update, context, png, render.who_chart_caption(answer.actor.name, articles))
 
 
 async def who_button(update: Update, context: Context) -> None:

@@ -22,11 +22,15 @@ import statistics
 import tempfile
 import time
 from contextlib import AsyncExitStack, ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks import store
+from bot import charts
 from bot.config import Settings
+from storage import repository
+from storage.db import open_database
 from tests.conftest import running_bot
 from tests.fake_bot_api import FakeBotApi
 
@@ -45,24 +49,53 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
-async def _latencies(
-    stores: dict[int, tuple[Settings, FakeBotApi]], rounds: int
-) -> dict[int, list[float]]:
-    """Reply times per store size; the bots take turns, so load on the machine hits all."""
+@dataclass(frozen=True)
+class _Store:
+    settings: Settings
+    api: FakeBotApi
+    charted: frozenset[str]  # queries whose reply is followed by a timeline chart
+
+
+def _charted_queries(database_url: str) -> frozenset[str]:
+    """The names for which /who sends a chart after its reply (enough positions)."""
+    engine, sessions = open_database(database_url)
+    try:
+        with sessions.begin() as session:
+            charted = set()
+            for query in QUERIES:
+                actor = repository.find_actor(session, query).actor
+                positions = repository.count_statements(session, actor.id) if actor else 0
+                if positions >= charts.MIN_TIMELINE_POSITIONS:
+                    charted.add(query)
+            return frozenset(charted)
+    finally:
+        engine.dispose()
+
+
+async def _latencies(stores: dict[int, _Store], rounds: int) -> dict[int, list[float]]:
+    """Reply times per store size; the bots take turns, so load on the machine hits all.
+
+    After a reply that comes with a chart, the next request waits for the chart: the chart
+    is drawn in a worker thread after the reply, and the next reply should be timed on an
+    idle bot (``python -m benchmarks.charts`` times the charts).
+    """
     timings: dict[int, list[float]] = {size: [] for size in stores}
     async with AsyncExitStack() as bots:
-        for settings, api in stores.values():
-            await bots.enter_async_context(running_bot(settings, first_scan_after=3600))
-            await api.wait_for_polling_async()
+        for store_ in stores.values():
+            await bots.enter_async_context(running_bot(store_.settings, first_scan_after=3600))
+            await store_.api.wait_for_polling_async()
         for number in range(WARM_UP + rounds * len(QUERIES)):
-            query = f"/who {QUERIES[number % len(QUERIES)]}"
+            name = QUERIES[number % len(QUERIES)]
             chat = FIRST_CHAT + number
-            for size, (_settings, api) in stores.items():
+            for size, store_ in stores.items():
+                api = store_.api
                 started = time.monotonic()
-                api.send_command(chat_id=chat, user_id=chat, text=query)
+                api.send_command(chat_id=chat, user_id=chat, text=f"/who {name}")
                 reply = await api.wait_for_async(method="sendMessage", chat_id=chat, timeout=30)
                 if number >= WARM_UP:
                     timings[size].append(1000 * (reply.timestamp - started))
+                if name in store_.charted:
+                    await api.wait_for_async(method="sendPhoto", chat_id=chat, timeout=60)
                 await asyncio.sleep(max(0.0, started + REQUEST_INTERVAL - time.monotonic()))
     return timings
 
@@ -70,7 +103,7 @@ async def _latencies(
 def measure(sizes: list[int], folder: Path, rounds: int = ROUNDS) -> dict[int, list[float]]:
     """Reply times in ms for a fresh store of each size (articles actually stored)."""
     with ExitStack() as fakes:
-        stores: dict[int, tuple[Settings, FakeBotApi]] = {}
+        stores: dict[int, _Store] = {}
         for size in sizes:
             url = f"sqlite:///{folder / f'who-{size}.db'}"
             stored = store.fill(url, size)
@@ -82,7 +115,7 @@ def measure(sizes: list[int], folder: Path, rounds: int = ROUNDS) -> dict[int, l
                 "BRIEFBOT_INBOX": str(folder / f"inbox-{size}"),
             }
             settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-            stores[stored] = (settings, api)
+            stores[stored] = _Store(settings, api, _charted_queries(url))
         return asyncio.run(_latencies(stores, rounds))
 
 

@@ -78,6 +78,14 @@ def _entry(raw: Any) -> Entry:
     )
 
 
+def newest_entries(entries: Sequence[Entry]) -> list[Entry]:
+    """The newest MAX_ENTRIES_PER_POLL entries, oldest first, so article ids follow time:
+    by date where the feed gives one, else in reverse feed order (feeds list newest first)."""
+    undated = datetime.min.replace(tzinfo=UTC)
+    ordered = sorted(reversed(entries), key=lambda entry: entry.published or undated)
+    return ordered[-MAX_ENTRIES_PER_POLL:]
+
+
 def is_full_article(body_html: str) -> bool:
     return len(_TAG.sub(" ", body_html).split()) >= FULL_ARTICLE_WORDS
 
@@ -162,7 +170,7 @@ class FeedPoller:
         if response.not_modified:
             self._succeeded(state.url, state.etag, state.last_modified, 0, now)
             return FeedResult(state.url, "not modified")
-        results = [self.ingest_entry(entry) for entry in reversed(entries[:MAX_ENTRIES_PER_POLL])]
+        results = [self.ingest_entry(entry) for entry in newest_entries(entries)]
         # An entry that failed for a passing reason is tried again: the next poll must get
         # the whole feed, not a 304, so the validators are not kept.
         retry = any(isinstance(r, WebResult) and r.retry for r in results)

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import TextIO
 
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
@@ -64,8 +65,9 @@ def _print_json(data: object) -> None:
 class _ProgressBar:
     """A one-line progress bar on a terminal; silent when output is piped."""
 
-    def __init__(self, stream: object = sys.stderr) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None) -> None:
+        # Looked up per bar, not at import: sys.stderr may since have been replaced.
+        self.stream = stream or sys.stderr
         self.active = bool(getattr(stream, "isatty", lambda: False)())
 
     def __call__(self, done: int, total: int, name: str) -> None:
@@ -79,11 +81,11 @@ class _ProgressBar:
             end="",
             file=self.stream,
             flush=True,
-        )  # type: ignore[call-overload]
+        )
 
     def close(self) -> None:
         if self.active:
-            print("\r\033[K", end="", file=self.stream, flush=True)  # type: ignore[call-overload]
+            print("\r\033[K", end="", file=self.stream, flush=True)
 
 
 def _is_address(argument: str) -> bool:

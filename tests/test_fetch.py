@@ -7,7 +7,10 @@ a real SQLite and PostgreSQL database (tests/conftest.py).
 from __future__ import annotations
 
 import html
+import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -46,7 +49,7 @@ def registry() -> Registry:
 
 
 @pytest.fixture
-def fetcher() -> Fetcher:
+def fetcher() -> Iterator[Fetcher]:
     with Fetcher(timeout=1.0) as client:
         yield client
 
@@ -219,3 +222,35 @@ def test_a_feed_entry_keeps_its_own_headline_and_date(
     assert (result.status, result.title) == ("added", "The feed's headline")
     with sessions.begin() as session:
         assert session.scalars(select(Article.published_at)).one() == published
+
+
+# --- the command --------------------------------------------------------------------------
+
+
+def test_briefbot_ingest_takes_web_addresses_and_says_what_happened_to_each(
+    web: LocalWeb,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.chdir(tmp_path)
+    story = web.add("/story", body=article_page("Talks resume in Geneva", seed_text(3)).encode())
+    missing = web.url("/missing")
+    assert main(["ingest", story, missing, "ftp://example.com/x"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        f"{story}: stored “Talks resume in Geneva”",
+        "Ingested 3 file(s): 1 added, 0 already stored, 2 rejected.",
+    ]
+    assert captured.err.splitlines() == [
+        f"rejected {missing}: HTTP 404 Not Found",
+        "rejected ftp://example.com/x: only http:// and https:// addresses can be fetched",
+    ]
+    assert main(["ingest", "--json", story + "?utm_campaign=x"]) == 0
+    [result] = json.loads(capsys.readouterr().out)["files"]
+    assert (result["status"], result["reason"]) == ("duplicate", f"already stored from {story}")
+    assert len(web.hits("/story")) == 1

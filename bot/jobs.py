@@ -73,6 +73,13 @@ class ScanResult:
             line += f" Feeds: {self.feeds.summary_line()}."
         return line + _digest_sentence(self.digest)
 
+    def problems(self) -> list[tuple[str, str]]:
+        """(source, reason) for each file, feed entry and feed that gave nothing."""
+        feeds = self.feeds.feeds if self.feeds else []
+        results = [*self.report.results, *(entry for feed in feeds for entry in feed.entries)]
+        rejected = [(r.source, r.reason or "") for r in results if r.status == "rejected"]
+        return rejected + [(feed.url, feed.error) for feed in feeds if feed.error]
+
 
 @dataclass(frozen=True)
 class PageIngest:
@@ -86,7 +93,7 @@ class PageIngest:
         if result.status == "added":
             line = f"Stored “{result.title}” from {result.source}."
         elif result.status == "duplicate":
-            line = f"Already stored: “{result.title}” ({result.reason})."
+            line = f"Already stored: “{result.title or result.source}” ({result.reason})."
         else:
             line = f"Not stored: {result.source}: {result.reason}."
         return line + _digest_sentence(self.digest)
@@ -212,13 +219,10 @@ async def scan_inbox(context: CallbackContext[Any, Any, Any, Any]) -> None:
     state = runtime(context)
     result = await state.scanner.scan()
     report = result.report
-    if report.results or result.digest:
+    if report.results or result.digest or (result.feeds and result.feeds.feeds):
         log.info("%s", result.summary())
-    feed_entries = [e for f in result.feeds.feeds for e in f.entries] if result.feeds else []
-    for rejected in (r for r in [*report.results, *feed_entries] if r.status == "rejected"):
-        log.warning("rejected %s: %s", rejected.source, rejected.reason)
-    for failed in (f for f in (result.feeds.feeds if result.feeds else []) if f.error):
-        log.warning("feed %s failed: %s", failed.url, failed.error)
+    for source, reason in result.problems():
+        log.warning("rejected %s: %s", source, reason)
     if result.digest and result.digest.deliveries:
         state.fanout.kick()
     if report.stopped:

@@ -346,6 +346,13 @@ def stats_messages(
     return split_messages(items)
 
 
+INGEST_USAGE = (
+    "Usage: <code>/ingest</code> to scan the inbox and the feeds now, or "
+    "<code>/ingest URL</code> to store one web page, e.g. "
+    "<code>/ingest https://example.com/news/story</code>."
+)
+
+
 @dataclass(frozen=True)
 class CommandHelp:
     command: str

@@ -38,16 +38,19 @@ async def ingest(update: Update, context: Context) -> None:
         await _refuse(update, context, "ingest")
         return
     runtime = state(context)
+    if len(context.args or []) > 1:
+        await reply(update, context, render.INGEST_USAGE)
+        return
     if context.args:
         url = context.args[0]
-        await reply(update, context, f"🔎 Fetching {render.esc(url)}…")
+        await reply(update, context, render.truncate_html(f"🔎 Fetching {render.esc(url)}…"))
         result: ScanResult | PageIngest = await runtime.scanner.ingest_url(url)
     else:
         await reply(update, context, "🔎 Scanning the inbox…")
         result = await runtime.scanner.scan()
     if result.digest and result.digest.deliveries:
         runtime.fanout.kick()
-    await reply(update, context, render.esc(result.summary()))
+    await reply(update, context, render.truncate_html(render.esc(result.summary())))
 
 
 HANDLERS: list[BaseHandler[Update, Context, None]] = [

@@ -84,6 +84,11 @@ async def test_admin_ingest_of_a_url_says_what_happened_to_the_page(
             "Not stored: javascript:<b>alert(1)</b>: only http:// and https:// addresses "
             "can be fetched."
         )
+        two = await answer(api, f"/ingest {story} {story}", chat=ADMIN)
+        assert two.startswith("Usage: /ingest to scan the inbox and the feeds now")
+        long_url = web.url("/" + "a" * 3000)
+        _, too_long = await ask(api, f"/ingest {long_url}", chat=ADMIN, replies=2)
+        assert (too_long.visible_text or "").endswith(": the address is longer than 2048 bytes.")
         refused = await answer(api, f"/ingest {story}")
         assert refused == "Sorry, /ingest is only for the administrators of this bot."
     assert len(web.hits("/story")) == 1

@@ -12,8 +12,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -23,6 +25,7 @@ from bot.sources.feeds import MAX_BACKOFF, FeedPoller, backoff
 from bot.sources.fetch import Fetcher
 from bot.sources.pages import ingest_url
 from storage import feeds as store
+from storage.db import alembic_config, make_engine, upgrade
 from storage.feeds import FeedState
 from storage.models import Article
 from tests.local_web import LocalWeb, web
@@ -314,3 +317,44 @@ def test_a_bad_line_in_the_feed_file_is_named_by_its_line(tmp_path: Path) -> Non
     listing.write_text("https://a.example/rss\nnews.example.com/rss\n", encoding="utf-8")
     with pytest.raises(ValidationError, match=f"{listing}, line 2: feed 'news.example.com/rss'"):
         Settings(_env_file=None, BRIEFBOT_FEEDS=f"@{listing}")  # type: ignore[call-arg]
+
+
+# --- the migration ------------------------------------------------------------------------
+
+
+def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
+    with engine.begin() as connection:
+        config = alembic_config(engine)
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def test_revision_0002_upgrades_a_released_database_and_keeps_its_articles(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    try:
+        _migrate(engine, "0001")
+        with engine.begin() as connection:
+            for number in (1, 2):
+                connection.execute(
+                    text(
+                        "INSERT INTO articles (source, title, ingested_at, fingerprint, raw_hash,"
+                        " text, summary) VALUES (:source, 'T', :now, :fp, :raw, 'x', '[]')"
+                    ),
+                    {"source": f"inbox/{number}.txt", "now": START, "fp": f"f{number}", "raw": "r"},
+                )
+        upgrade(engine)
+        with engine.begin() as connection:
+            urls = connection.execute(text("SELECT url FROM articles ORDER BY id")).all()
+            assert [row[0] for row in urls] == [None, None]  # files have no address
+            connection.execute(text("UPDATE articles SET url = 'https://a.example/x' WHERE id = 1"))
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text("UPDATE articles SET url = 'https://a.example/x' WHERE id = 2"))
+        _migrate(engine, "0001", down=True)
+        _migrate(engine, "head")
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM articles")).scalar() == 2
+            assert connection.execute(text("SELECT count(*) FROM feeds")).scalar() == 0
+    finally:
+        engine.dispose()

@@ -111,6 +111,22 @@ def test_a_page_is_fetched_with_our_user_agent_and_its_declared_charset_honoured
 
 
 @pytest.mark.parametrize(
+    ("content_type", "meta"),
+    [
+        ("text/html", '<meta charset="windows-1251">'),
+        (None, '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'),
+    ],
+)
+def test_a_charset_declared_only_in_the_page_is_honoured(
+    web: LocalWeb, fetcher: Fetcher, content_type: str | None, meta: str
+) -> None:
+    page = f"<html><head>{meta}</head><body><p>Київ і Зеленський</p></body></html>"
+    url = web.add("/meta", body=page.encode("cp1251"), content_type=content_type)
+    content, _name = fetcher.get(url).page()
+    assert "Київ і Зеленський" in content.decode("utf-8")
+
+
+@pytest.mark.parametrize(
     ("route", "reason", "transient"),
     [
         ({"status": 404, "body": b"gone"}, "HTTP 404 Not Found", False),

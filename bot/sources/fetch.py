@@ -8,6 +8,7 @@ Nothing else is ever downloaded: one call, one address (plus its redirects).
 from __future__ import annotations
 
 import codecs
+import re
 import time
 from dataclasses import dataclass
 from email.message import Message
@@ -29,6 +30,10 @@ PAGE_SUFFIXES = {
     "text/markdown": ".md",
     "text/x-markdown": ".md",
 }
+
+
+# <meta charset="…"> or <meta http-equiv="Content-Type" content="text/html; charset=…">
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 
 
 class FetchError(Exception):
@@ -59,8 +64,12 @@ class Response:
         name whose suffix tells the loader the format."""
         if self.media_type and self.media_type not in PAGE_SUFFIXES:
             raise FetchError(f"not an article page (content type {self.media_type})")
-        name = "page" + PAGE_SUFFIXES.get(self.media_type, "")
-        return to_utf8(self.content, self.charset), name
+        suffix = PAGE_SUFFIXES.get(self.media_type, "")
+        charset = self.charset
+        if charset is None and suffix in ("", ".html"):
+            declared = _META_CHARSET.search(self.content[:4096])
+            charset = declared.group(1).decode("ascii") if declared else None
+        return to_utf8(self.content, charset), "page" + suffix
 
 
 def to_utf8(content: bytes, charset: str | None) -> bytes:

@@ -42,6 +42,9 @@ class LocalWeb:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle's algorithm the second
+            # waits for a delayed ACK (~40 ms), which would swamp every timing.
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
                 with web._lock:

@@ -358,3 +358,25 @@ def test_revision_0002_upgrades_a_released_database_and_keeps_its_articles(
             assert connection.execute(text("SELECT count(*) FROM feeds")).scalar() == 0
     finally:
         engine.dispose()
+
+
+def test_an_entry_with_a_hostile_link_is_rejected_and_the_next_entry_still_goes_in(
+    pages: LocalWeb, poller: FeedPoller, sessions: sessionmaker[Session]
+) -> None:
+    feed = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Odd</title>
+<link>{pages.base}/</link><description>odd links</description>
+<item><title>Bad label</title><link>http://xn--/story</link>
+  <pubDate>Mon, 03 Mar 2025 08:00:00 GMT</pubDate></item>
+<item><title>Script</title><link>javascript:alert(1)</link>
+  <pubDate>Mon, 03 Mar 2025 09:00:00 GMT</pubDate></item>
+<item><title>Fine</title><link>{pages.base}/teaser</link>
+  <pubDate>Mon, 03 Mar 2025 10:00:00 GMT</pubDate></item>
+</channel></rss>""".encode()
+    url = pages.add("/odd.xml", body=feed, content_type="application/rss+xml")
+    [result] = poller.poll_due([url], START).feeds
+    bad_label, script, fine = result.entries
+    assert bad_label.status == "rejected"
+    assert (bad_label.reason or "").startswith("not a valid web address (")
+    assert (script.status, script.reason) == ("rejected", "feed entry with neither a link nor text")
+    assert (fine.status, fine.title) == ("added", "Fine")
+    assert [title for title, _url, _date in stored(sessions)] == ["Fine"]

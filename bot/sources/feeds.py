@@ -47,6 +47,10 @@ class Entry:
     published: datetime | None
     body_html: str  # the entry's content, else its summary; may be empty
 
+    @property
+    def source(self) -> str:
+        return self.link or f"feed entry “{self.title or 'untitled'}”"
+
 
 def parse_feed(response: Response) -> list[Entry]:
     """The entries of an RSS or Atom document, newest first as the feed lists them."""
@@ -76,6 +80,14 @@ def _entry(raw: Any) -> Entry:
         published=datetime.fromtimestamp(calendar.timegm(when), UTC) if when else None,
         body_html=body or raw.get("summary") or "",
     )
+
+
+def _address(link: str | None) -> str | None:
+    """The normalised address of an entry's link, if it has one briefbot can fetch."""
+    try:
+        return normalise_url(link) if link else None
+    except InvalidUrl:
+        return None
 
 
 def newest_entries(entries: Sequence[Entry]) -> list[Entry]:
@@ -170,7 +182,7 @@ class FeedPoller:
         if response.not_modified:
             self._succeeded(state.url, state.etag, state.last_modified, 0, now)
             return FeedResult(state.url, "not modified")
-        results = [self.ingest_entry(entry) for entry in newest_entries(entries)]
+        results = [self._ingest_safely(entry) for entry in newest_entries(entries)]
         # An entry that failed for a passing reason is tried again: the next poll must get
         # the whole feed, not a 304, so the validators are not kept.
         retry = any(isinstance(r, WebResult) and r.retry for r in results)
@@ -184,15 +196,18 @@ class FeedPoller:
         )
         return FeedResult(state.url, "updated", entries=results)
 
+    def _ingest_safely(self, entry: Entry) -> FileResult:
+        try:
+            return self.ingest_entry(entry)
+        except DatabaseUnavailable:
+            raise
+        except Exception as error:  # a bug with one entry must not stop the others
+            log.exception("storing an entry of %s failed", entry.link or entry.title)
+            return FileResult(entry.source, "rejected", f"internal error ({type(error).__name__})")
+
     def ingest_entry(self, entry: Entry) -> FileResult:
-        key = None
-        if entry.link:
-            try:
-                key = normalise_url(entry.link)
-            except InvalidUrl:
-                key = None
-        if key is not None and not is_full_article(entry.body_html):
-            assert entry.link is not None
+        key = _address(entry.link)
+        if entry.link and key and not is_full_article(entry.body_html):
             return ingest_url(
                 self.ingestor,
                 self.fetcher,
@@ -200,14 +215,13 @@ class FeedPoller:
                 headline=entry.title,
                 published=entry.published,
             )
-        source = entry.link or f"feed entry “{entry.title or 'untitled'}”"
         if not entry.body_html.strip():
-            return FileResult(source, "rejected", "feed entry with neither a link nor text")
-        if key is not None and (known := stored_copy(self.ingestor, source, key)):
+            return FileResult(entry.source, "rejected", "feed entry with neither a link nor text")
+        if key is not None and (known := stored_copy(self.ingestor, entry.source, key)):
             return known
         return self.ingestor.ingest_bytes(
             entry.body_html.encode("utf-8"),
-            source,
+            entry.source,
             "entry.html",
             WebOrigin(key, entry.title, entry.published),
         )

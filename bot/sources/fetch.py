@@ -154,6 +154,8 @@ class Fetcher:
             raise FetchError(f"cannot connect ({_detail(error)})", transient=True) from error
         except httpx.HTTPError as error:
             raise FetchError(f"network error ({_detail(error)})", transient=True) from error
+        except (httpx.InvalidURL, ValueError) as error:  # a control character, a bad IDN label
+            raise FetchError(f"not a valid web address ({_detail(error)})") from error
 
     def _read(self, response: httpx.Response, deadline: float) -> Response:
         status = response.status_code

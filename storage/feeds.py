@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import Article, Feed
 
-MAX_ERROR = 512  # the width of feeds.last_error
+# The widths of the feeds columns.
+MAX_ERROR, MAX_ETAG, MAX_LAST_MODIFIED = 512, 512, 128
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,11 @@ def record_success(
         update(Feed)
         .where(Feed.url == url)
         .values(
-            etag=etag[:512] if etag else None,
-            last_modified=last_modified[:128] if last_modified else None,
+            # A cut validator would never match: one too long for its column is not kept.
+            etag=etag if etag and len(etag) <= MAX_ETAG else None,
+            last_modified=last_modified
+            if last_modified and len(last_modified) <= MAX_LAST_MODIFIED
+            else None,
             consecutive_errors=0,
             last_error=None,
             last_success_at=now,

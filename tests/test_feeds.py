@@ -380,3 +380,22 @@ def test_an_entry_with_a_hostile_link_is_rejected_and_the_next_entry_still_goes_
     assert (script.status, script.reason) == ("rejected", "feed entry with neither a link nor text")
     assert (fine.status, fine.title) == ("added", "Fine")
     assert [title for title, _url, _date in stored(sessions)] == ["Fine"]
+
+
+def test_a_feed_on_the_internet_cannot_send_the_bot_into_the_local_network(
+    pages: LocalWeb,
+    poller: FeedPoller,
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The local server stands in for a feed on the internet; its teaser links to 127.0.0.1.
+    monkeypatch.setattr("bot.sources.feeds.host_is_public", lambda host: True)
+    url = pages.add("/rss.xml", body=rss(pages.base), content_type="application/rss+xml")
+    [feed] = poller.poll_due([url], START).feeds
+    full, teaser = feed.entries
+    assert full.status == "added"  # carried by the feed itself, nothing fetched
+    assert (teaser.status, teaser.reason) == (
+        "rejected",
+        "refused: 127.0.0.1 is a private or local address",
+    )
+    assert pages.hits("/teaser") == []

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.pipeline.actors import Registry
 from bot.pipeline.ingest import Ingestor
 from bot.pipeline.load import MAX_ARTICLE_BYTES
-from bot.sources.fetch import USER_AGENT, Fetcher, FetchError
+from bot.sources.fetch import USER_AGENT, Fetcher, FetchError, host_is_public
 from bot.sources.pages import ingest_url
 from bot.sources.urls import InvalidUrl, normalise_url
 from storage.models import Article
@@ -167,6 +167,34 @@ def test_redirects_are_followed_but_only_a_few_and_only_to_web_addresses(
     web.add("/elsewhere", status=302, headers={"Location": "ftp://127.0.0.1/file"})
     with pytest.raises(FetchError, match="not http or https"):
         fetcher.get(web.url("/elsewhere"))
+
+
+@pytest.mark.parametrize(
+    ("host", "public"),
+    [
+        ("127.0.0.1", False),
+        ("::1", False),
+        ("10.1.2.3", False),
+        ("192.168.0.10", False),
+        ("169.254.169.254", False),  # cloud metadata
+        ("fd00::1", False),
+        ("8.8.8.8", True),
+        ("2001:4860:4860::8888", True),
+        ("", False),
+    ],
+)
+def test_private_and_local_addresses_are_told_from_public_ones(host: str, public: bool) -> None:
+    assert host_is_public(host) is public
+
+
+def test_a_public_only_fetch_refuses_a_local_address_without_connecting(
+    web: LocalWeb, fetcher: Fetcher
+) -> None:
+    url = web.add("/internal", body=b"<html><body><p>secret</p></body></html>")
+    with pytest.raises(FetchError, match=r"^refused: 127\.0\.0\.1 is a private or local address$"):
+        fetcher.get(url, public_only=True)
+    assert web.hits("/internal") == []
+    assert fetcher.get(url).status == 200  # the operator's own addresses stay reachable
 
 
 def test_a_closed_port_is_a_connection_failure_worth_retrying(fetcher: Fetcher) -> None:

@@ -17,13 +17,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.pipeline.ingest import DatabaseUnavailable, FileResult, Ingestor, WebOrigin
-from bot.sources.fetch import Fetcher, FetchError, Response
+from bot.sources.fetch import Fetcher, FetchError, Response, host_is_public
 from bot.sources.pages import WebResult, ingest_url, stored_copy
 from bot.sources.urls import InvalidUrl, normalise_url
 from storage import feeds as store
@@ -182,7 +183,10 @@ class FeedPoller:
         if response.not_modified:
             self._succeeded(state.url, state.etag, state.last_modified, 0, now)
             return FeedResult(state.url, "not modified")
-        results = [self._ingest_safely(entry) for entry in newest_entries(entries)]
+        # A feed on the internet may only send us to the internet; an intranet feed may
+        # link to its own network.
+        public_only = host_is_public(urlsplit(state.url).hostname)
+        results = [self._ingest_safely(e, public_only) for e in newest_entries(entries)]
         # An entry that failed for a passing reason is tried again: the next poll must get
         # the whole feed, not a 304, so the validators are not kept.
         retry = any(isinstance(r, WebResult) and r.retry for r in results)
@@ -196,16 +200,16 @@ class FeedPoller:
         )
         return FeedResult(state.url, "updated", entries=results)
 
-    def _ingest_safely(self, entry: Entry) -> FileResult:
+    def _ingest_safely(self, entry: Entry, public_only: bool) -> FileResult:
         try:
-            return self.ingest_entry(entry)
+            return self.ingest_entry(entry, public_only=public_only)
         except DatabaseUnavailable:
             raise
         except Exception as error:  # a bug with one entry must not stop the others
             log.exception("storing an entry of %s failed", entry.link or entry.title)
             return FileResult(entry.source, "rejected", f"internal error ({type(error).__name__})")
 
-    def ingest_entry(self, entry: Entry) -> FileResult:
+    def ingest_entry(self, entry: Entry, *, public_only: bool = True) -> FileResult:
         key = _address(entry.link)
         if entry.link and key and not is_full_article(entry.body_html):
             return ingest_url(
@@ -214,6 +218,7 @@ class FeedPoller:
                 entry.link,
                 headline=entry.title,
                 published=entry.published,
+                public_only=public_only,
             )
         if not entry.body_html.strip():
             return FileResult(entry.source, "rejected", "feed entry with neither a link nor text")

@@ -8,7 +8,9 @@ Nothing else is ever downloaded: one call, one address (plus its redirects).
 from __future__ import annotations
 
 import codecs
+import ipaddress
 import re
+import socket
 import time
 from dataclasses import dataclass
 from email.message import Message
@@ -34,6 +36,9 @@ PAGE_SUFFIXES = {
 
 # <meta charset="…"> or <meta http-equiv="Content-Type" content="text/html; charset=…">
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+
+
+PUBLIC_ONLY = "briefbot.public_only"  # request extension read by the request hook
 
 
 class FetchError(Exception):
@@ -94,6 +99,25 @@ def _content_type(value: str | None) -> tuple[str, str | None]:
     return header.get_content_type().lower(), charset if isinstance(charset, str) else None
 
 
+def host_is_public(host: str | None) -> bool:
+    """Whether every address ``host`` resolves to is a global (internet) address; an
+    unresolvable name counts as public and fails when connecting."""
+    if not host:
+        return False
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return True
+    return all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_global for info in found)
+
+
+def _refuse_local_addresses(request: httpx.Request) -> None:
+    """Request hook (also run for each redirect): a link found in third-party content may
+    not reach the operator's own network (cloud metadata, admin pages, databases)."""
+    if request.extensions.get(PUBLIC_ONLY) and not host_is_public(request.url.host):
+        raise FetchError(f"refused: {request.url.host} is a private or local address")
+
+
 class Fetcher:
     """One HTTP client shared by the requests of a scan (connections are reused)."""
 
@@ -111,6 +135,7 @@ class Fetcher:
             follow_redirects=True,
             max_redirects=max_redirects,
             headers={"User-Agent": USER_AGENT},
+            event_hooks={"request": [_refuse_local_addresses]},
         )
 
     def close(self) -> None:
@@ -129,8 +154,12 @@ class Fetcher:
         accept: str = "text/html, application/xhtml+xml, text/plain;q=0.8, */*;q=0.1",
         etag: str | None = None,
         last_modified: str | None = None,
+        public_only: bool = False,
     ) -> Response:
-        """GET ``url``; a 304 (only possible with ``etag``/``last_modified``) has no body."""
+        """GET ``url``; a 304 (only possible with ``etag``/``last_modified``) has no body.
+
+        ``public_only``: refuse, also after a redirect, a host on a private or local address.
+        """
         try:
             url = check_url(url)
         except InvalidUrl as error:
@@ -142,7 +171,9 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         deadline = time.monotonic() + self.timeout
         try:
-            with self._client.stream("GET", url, headers=headers) as response:
+            with self._client.stream(
+                "GET", url, headers=headers, extensions={PUBLIC_ONLY: public_only}
+            ) as response:
                 return self._read(response, deadline)
         except httpx.TimeoutException as error:
             raise FetchError(f"timed out after {self.timeout:g} s", transient=True) from error

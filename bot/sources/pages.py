@@ -39,8 +39,10 @@ def ingest_url(
     *,
     headline: str | None = None,
     published: datetime | None = None,
+    public_only: bool = False,
 ) -> WebResult:
-    """Store the article at ``url``; a feed entry's ``headline`` and date win over the page's."""
+    """Store the article at ``url``; a feed entry's ``headline`` and date win over the page's.
+    ``public_only``: the address came from third-party content (see ``Fetcher.get``)."""
     source = url.strip()
     try:
         key = normalise_url(source)
@@ -50,7 +52,7 @@ def ingest_url(
     if known is not None:
         return known
     try:
-        content, name = fetcher.get(source).page()
+        content, name = fetcher.get(source, public_only=public_only).page()
     except FetchError as error:
         return WebResult(source, "rejected", error.reason, retry=error.transient)
     stored = ingestor.ingest_bytes(content, source, name, WebOrigin(key, headline, published))

@@ -39,7 +39,7 @@ from bot.jobs import (
     schedule_jobs,
 )
 from handlers import all_handlers
-from storage import subscriptions
+from storage import follows, subscriptions
 from storage.clock import utcnow
 from storage.db import open_database, safe_url
 
@@ -53,6 +53,8 @@ MISSING_TOKEN = (
 ALERT_EVERY = 600.0  # the same error is reported to the admins at most this often (seconds)
 
 BotApp = Application[Any, Any, Any, Any, Any, Any]
+# Inline queries arrive only if asked for here (and inline mode is on with @BotFather).
+ALLOWED_UPDATES = ["message", "callback_query", "inline_query"]
 
 
 # --- the token stays out of logs ----------------------------------------------------------
@@ -174,6 +176,7 @@ async def register_commands(application: BotApp, admin_ids: frozenset[int]) -> N
 def _prepare_ledger(session: Any) -> int:
     released = subscriptions.release_all_claims(session)
     subscriptions.ensure_instant_watermark(session, utcnow())
+    follows.ensure_alert_watermark(session, utcnow())
     return released
 
 
@@ -304,7 +307,7 @@ def run(settings: Settings) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     application = build_application(settings)
     try:
-        application.run_polling(allowed_updates=["message", "callback_query"])
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
         print(
             "briefbot: Telegram rejected TELEGRAM_BOT_TOKEN — copy it again from @BotFather "

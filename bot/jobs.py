@@ -29,7 +29,7 @@ from telegram.ext import Application, CallbackContext
 from bot import answers, render
 from bot.config import Settings
 from bot.delivery import FanOut, Throttle
-from storage import repository, subscriptions
+from storage import follows, repository, subscriptions
 from storage.clock import utcnow
 from storage.subscriptions import QueuedDigest
 
@@ -55,23 +55,34 @@ def in_transaction(sessions: sessionmaker[Session], function: Callable[..., T], 
 # --- the inbox scan -----------------------------------------------------------------------
 
 
-def _digest_sentence(digest: QueuedDigest | None) -> str:
-    if not digest:
-        return ""
-    return f" Digest of {digest.articles} article(s) queued for {digest.deliveries} subscriber(s)."
+def _queued_sentences(digest: QueuedDigest | None, alerts: int) -> str:
+    line = ""
+    if digest:
+        line += (
+            f" Digest of {digest.articles} article(s) queued for {digest.deliveries} subscriber(s)."
+        )
+    if alerts:
+        line += f" {alerts} alert(s) queued for followers."
+    return line
 
 
 @dataclass(frozen=True)
 class ScanResult:
     report: IngestReport
     digest: QueuedDigest | None
+    alerts: int = 0
     feeds: FeedReport | None = None
+
+    @property
+    def queued(self) -> bool:
+        """Something is waiting in the ledger for the fan-out."""
+        return bool(self.alerts or (self.digest and self.digest.deliveries))
 
     def summary(self) -> str:
         line = f"Scan: {self.report.summary_line()}."
         if self.feeds and self.feeds.feeds:
             line += f" Feeds: {self.feeds.summary_line()}."
-        return line + _digest_sentence(self.digest)
+        return line + _queued_sentences(self.digest, self.alerts)
 
     def problems(self) -> list[tuple[str, str]]:
         """(source, reason) for each file, feed entry and feed that gave nothing."""
@@ -83,10 +94,15 @@ class ScanResult:
 
 @dataclass(frozen=True)
 class PageIngest:
-    """``/ingest URL``: what happened to the page, and the digest it queued."""
+    """``/ingest URL``: what happened to the page, and what it queued."""
 
     result: FileResult
     digest: QueuedDigest | None
+    alerts: int = 0
+
+    @property
+    def queued(self) -> bool:
+        return bool(self.alerts or (self.digest and self.digest.deliveries))
 
     def summary(self) -> str:
         result = self.result
@@ -96,7 +112,7 @@ class PageIngest:
             line = f"Already stored: “{result.title or result.source}” ({result.reason})."
         else:
             line = f"Not stored: {result.source}: {result.reason}."
-        return line + _digest_sentence(self.digest)
+        return line + _queued_sentences(self.digest, self.alerts)
 
 
 class ScanStopped(RuntimeError):
@@ -131,8 +147,9 @@ class Scanner:
         with Fetcher() as fetcher:
             result = ingest_url(self._ingestor or self._make_ingestor(), fetcher, url)
         with self.sessions.begin() as session:
+            alerts = follows.queue_alerts(session, utcnow())
             digest = subscriptions.create_instant_digest(session, utcnow())
-        return PageIngest(result, digest)
+        return PageIngest(result, digest, alerts)
 
     def _scan(self) -> ScanResult:
         from bot.pipeline.ingest import article_files
@@ -149,8 +166,9 @@ class Scanner:
                 self._seen[path] = stamps[path] or (0, 0)
         feeds = self._poll_feeds(ingestor, started) if self.feeds and not report.stopped else None
         with self.sessions.begin() as session:
+            alerts = follows.queue_alerts(session, utcnow())
             digest = subscriptions.create_instant_digest(session, utcnow())
-        return ScanResult(report, digest, feeds)
+        return ScanResult(report, digest, alerts, feeds)
 
     def _poll_feeds(self, ingestor: Ingestor, started: datetime) -> FeedReport:
         from bot.sources.feeds import FeedPoller
@@ -202,14 +220,23 @@ def runtime(
 
 
 def digest_parts(session: Session, digest_id: int) -> list[str]:
-    """The messages of a digest, rendered the same way on every call (resumable by index)."""
+    """The messages of a digest or an alert, rendered the same way on every call (resumable
+    by index)."""
     content = subscriptions.digest_content(session, digest_id)
     if content is None:
         return []
-    kind, article_ids = content
-    newest = sorted(article_ids)[-render.MAX_DIGEST_ITEMS :]
+    if content.kind == subscriptions.ALERT:
+        alert = answers.alert(session, content.statement_ids)
+        return render.alert_messages(alert) if alert else []
+    shown = min(content.max_items or render.MAX_DIGEST_ITEMS, render.MAX_DIGEST_ITEMS)
+    newest = sorted(content.article_ids)[-shown:]
     items = answers.briefings(session, list(repository.articles_by_id(session, newest)))
-    return render.digest_messages(items, total=len(article_ids), daily=kind == subscriptions.DAILY)
+    return render.digest_messages(
+        items,
+        total=len(content.article_ids),
+        daily=content.kind == subscriptions.DAILY,
+        shown=shown,
+    )
 
 
 # --- job callbacks ------------------------------------------------------------------------
@@ -223,7 +250,7 @@ async def scan_inbox(context: CallbackContext[Any, Any, Any, Any]) -> None:
         log.info("%s", result.summary())
     for source, reason in result.problems():
         log.warning("rejected %s: %s", source, reason)
-    if result.digest and result.digest.deliveries:
+    if result.queued:
         state.fanout.kick()
     if report.stopped:
         raise ScanStopped(f"inbox scan stopped: {report.stopped}")

@@ -48,7 +48,7 @@ async def ingest(update: Update, context: Context) -> None:
     else:
         await reply(update, context, "🔎 Scanning the inbox…")
         result = await runtime.scanner.scan()
-    if result.digest and result.digest.deliveries:
+    if result.queued:
         runtime.fanout.kick()
     await reply(update, context, render.truncate_html(render.esc(result.summary())))
 

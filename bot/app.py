@@ -15,6 +15,7 @@ import os
 import socket
 import sys
 import time
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -194,7 +195,12 @@ async def _post_init(application: BotApp) -> None:
         settings=settings,
         engine=engine,
         sessions=sessions,
-        scanner=Scanner(sessions, settings.inbox),
+        scanner=Scanner(
+            sessions,
+            settings.inbox,
+            feeds=settings.feeds,
+            feed_interval=timedelta(seconds=settings.ingest_interval),
+        ),
         fanout=fanout,
         throttle=application.bot_data["throttle"],
     )

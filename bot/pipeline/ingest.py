@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.pipeline.actors import Registry
 from bot.pipeline.brief import brief
 from bot.pipeline.changes import change_kind, same_topic
-from bot.pipeline.load import RejectedInput, load_bytes, read_article_bytes
+from bot.pipeline.load import LoadedText, RejectedInput, load_bytes, read_article_bytes
 from storage import repository
 from storage.models import Article
 
@@ -72,6 +73,20 @@ class IngestReport:
             "stopped": self.stopped,
             "files": [asdict(result) for result in self.results],
         }
+
+
+@dataclass(frozen=True)
+class WebOrigin:
+    url: str | None  # normalised (bot.sources.urls.normalise_url); None: no address
+    headline: str | None = None
+    published: datetime | None = None
+
+    def applied_to(self, loaded: LoadedText) -> LoadedText:
+        return replace(
+            loaded,
+            headline=self.headline or loaded.headline,
+            published=self.published or loaded.published,
+        )
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -130,8 +145,14 @@ class Ingestor:
             return FileResult(source, "rejected", str(error))
         return self.ingest_bytes(raw, source, path.name)
 
-    def ingest_bytes(self, raw: bytes, source: str, name: str) -> FileResult:
-        """Store one article given as bytes; ``name`` (file name or URL) hints at its format."""
+    def ingest_bytes(
+        self, raw: bytes, source: str, name: str, web: WebOrigin | None = None
+    ) -> FileResult:
+        """Store one article given as bytes; ``name`` (file name or URL) hints at its format.
+
+        ``web`` is where a fetched article came from: its headline and date (a feed's) win
+        over the page's own, and its address is stored so the page is never fetched twice.
+        """
         raw_hash = hashlib.sha256(raw).hexdigest()
         try:
             with self.sessions.begin() as session:
@@ -144,7 +165,10 @@ class Ingestor:
                         known.title,
                         known.id,
                     )
-            briefing = brief(load_bytes(raw, name), self.registry)
+            loaded = load_bytes(raw, name)
+            if web is not None:
+                loaded = web.applied_to(loaded)
+            briefing = brief(loaded, self.registry)
             with self.sessions.begin() as session:
                 known = repository.article_with_fingerprint(session, briefing.article.fingerprint)
                 if known is not None:
@@ -163,6 +187,8 @@ class Ingestor:
                     statements=briefing.statements,
                     directory=self.actors,
                 )
+                if web is not None:
+                    article.url = web.url
                 _link_changes(session, article)
                 added = FileResult(source, "added", None, article.title, article.id)
             self.actors.committed()

@@ -1,0 +1,159 @@
+"""Two real ``briefbot run`` processes on one database and one Bot API: one leads, one waits.
+
+The leader polls, ingests the inbox and fans the digest out; the standby only waits for the
+leadership lock. SIGKILL the leader mid fan-out and the standby takes over within seconds and
+sends what was left, each digest to each subscriber once. Runs on SQLite (the lock file) and,
+with TEST_DATABASE_URL, on PostgreSQL (the advisory lock).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from storage import subscriptions
+from storage.clock import utcnow
+from storage.db import open_database
+from storage.models import Article, Delivery
+from tests.conftest import TOKEN
+from tests.fake_bot_api import FakeBotApi, RecordedCall
+from tests.helpers import SEEDS
+from tests.test_bot_restart import IN_FLIGHT_ALLOWANCE, _environment, _ledger, _start, _wait
+
+SUBSCRIBERS = 150
+FIRST_CHAT = 30_000_000
+TAKEOVER_WITHIN = 5.0  # seconds from SIGKILL of the leader to the standby's first getUpdates
+LEADER_LINE = re.compile(r"leader: this process \(.+/(\d+)\) serves the bot")
+STANDBY_LINE = re.compile(
+    r"standby: another briefbot process \(.+/(\d+)\) is running; taking over when it stops"
+)
+
+
+def _subscribe(database_url: str, count: int) -> None:
+    """``count`` instant subscribers on a database with the schema and no articles yet."""
+    engine, sessions = open_database(database_url)
+    now = utcnow()
+    with sessions.begin() as session:
+        subscriptions.ensure_instant_watermark(session, now)
+        for number in range(count):
+            subscriptions.subscribe(
+                session,
+                FIRST_CHAT + number,
+                mode=subscriptions.INSTANT,
+                daily_time=None,
+                default_timezone="UTC",
+                now=now,
+            )
+    engine.dispose()
+
+
+def _digest_messages(api: FakeBotApi) -> Counter[int]:
+    return Counter(
+        c.chat_id
+        for c in api.calls("sendMessage", ok=True)
+        if isinstance(c.chat_id, int) and c.chat_id >= FIRST_CHAT
+    )
+
+
+def _conflicts(api: FakeBotApi) -> list[RecordedCall]:
+    """getUpdates answered 409 because another getUpdates arrived while it waited."""
+    return [c for c in api.calls("getUpdates") if c.status == 409]
+
+
+def _matching(pattern: re.Pattern[str], log: Path) -> re.Match[str] | None:
+    return pattern.search(log.read_text(encoding="utf-8", errors="replace"))
+
+
+def test_two_processes_serve_once_and_the_standby_takes_over_when_the_leader_dies(
+    database_url: str, tmp_path: Path
+) -> None:
+    _subscribe(database_url, SUBSCRIBERS)
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SEEDS, inbox)
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    with FakeBotApi() as api:
+        env = _environment(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_URL=api.base_url,
+            DATABASE_URL=database_url,
+            BRIEFBOT_INBOX=str(inbox),
+        )
+        processes = [_start(env, tmp_path, log) for log in logs]
+        try:
+            _wait(lambda: any(_matching(LEADER_LINE, log) for log in logs), 60, "a leader")
+            leading = next(i for i, log in enumerate(logs) if _matching(LEADER_LINE, log))
+            leader, standby = processes[leading], processes[1 - leading]
+            standby_log = logs[1 - leading]
+            _wait(lambda: _matching(STANDBY_LINE, standby_log), 30, "the standby's line")
+            named = _matching(STANDBY_LINE, standby_log)
+            assert named is not None and int(named.group(1)) == leader.pid
+
+            _wait(lambda: len(_digest_messages(api)) >= SUBSCRIBERS // 3, 60, "a third sent")
+            leader.send_signal(signal.SIGKILL)
+            leader.wait(timeout=10)
+            killed_at = time.monotonic()
+            assert len(api.calls("getMe")) == 1, "only the leader started the bot"
+            assert _conflicts(api) == [], "two processes polled at once"
+            assert len(_digest_messages(api)) < SUBSCRIBERS, "the kill must land mid fan-out"
+
+            _wait(
+                lambda: any(c.timestamp > killed_at for c in api.calls("getUpdates")),
+                30,
+                "the standby polling",
+            )
+            took_over = min(c.timestamp for c in api.calls("getUpdates") if c.timestamp > killed_at)
+            _wait(lambda: _ledger(database_url) == {"sent": SUBSCRIBERS}, 60, "the rest sent")
+            assert standby.poll() is None
+            # The dead leader's last long poll is answered 409 when the standby polls, as
+            # Telegram does; the standby's own polls never are.
+            assert [c.timestamp < killed_at for c in _conflicts(api)] == [True]
+            standby.send_signal(signal.SIGTERM)
+            assert standby.wait(timeout=20) == 0
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.kill()
+
+    assert took_over - killed_at < TAKEOVER_WITHIN
+    assert len(api.calls("getMe")) == 2  # the leader, then the standby after the kill
+
+    engine, sessions = open_database(database_url)
+    with sessions.begin() as session:
+        assert session.scalar(select(func.count(Article.id))) == len(list(SEEDS.iterdir()))
+        assert session.scalar(select(func.count(func.distinct(Delivery.digest_id)))) == 1
+        assert session.scalar(select(func.count(Delivery.id))) == SUBSCRIBERS
+    engine.dispose()
+    per_chat = _digest_messages(api)
+    parts = Counter(per_chat.values()).most_common(1)[0][0]
+    missing = [c for c in range(FIRST_CHAT, FIRST_CHAT + SUBSCRIBERS) if per_chat[c] < parts]
+    extra = sum(count - parts for count in per_chat.values() if count > parts)
+    assert missing == []
+    assert extra <= IN_FLIGHT_ALLOWANCE, per_chat
+
+
+def test_processes_starting_together_on_a_fresh_database_migrate_it_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = _environment(DATABASE_URL=database_url)
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "health"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outcomes = [process.communicate(timeout=120) for process in starts]
+    assert [process.returncode for process in starts] == [0, 0, 0], outcomes
+    assert all(out.strip() == "ok" and "Traceback" not in err for out, err in outcomes)

@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from storage import subscriptions
 from storage.clock import utcnow
@@ -66,6 +66,21 @@ def _digest_messages(api: FakeBotApi) -> Counter[int]:
 def _conflicts(api: FakeBotApi) -> list[RecordedCall]:
     """getUpdates answered 409 because another getUpdates arrived while it waited."""
     return [c for c in api.calls("getUpdates") if c.status == 409]
+
+
+def _last_role(log: Path) -> tuple[str, int]:
+    """("leader", own pid) or ("standby", the leader's pid) from the process's last word."""
+    lines = [
+        (("leader" if pattern is LEADER_LINE else "standby"), int(found.group(1)))
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
+        for pattern in (LEADER_LINE, STANDBY_LINE)
+        if (found := pattern.search(line))
+    ]
+    return lines[-1]
+
+
+def _started(logs: list[Path]) -> int:
+    return sum(log.read_text(errors="replace").count("Application started") for log in logs)
 
 
 def _matching(pattern: re.Pattern[str], log: Path) -> re.Match[str] | None:
@@ -157,3 +172,63 @@ def test_processes_starting_together_on_a_fresh_database_migrate_it_once(
     outcomes = [process.communicate(timeout=120) for process in starts]
     assert [process.returncode for process in starts] == [0, 0, 0], outcomes
     assert all(out.strip() == "ok" and "Traceback" not in err for out, err in outcomes)
+
+
+def _take_the_lock_away(database_url: str, tmp_path: Path, leader_pid: int) -> None:
+    """What an operator or a network fault can do to a running leader."""
+    if database_url.startswith("sqlite"):
+        (tmp_path / "briefbot.db.leader").unlink()  # the next locker gets a new file
+        return
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        terminated = connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name LIKE :name AND datname = current_database()"
+            ),
+            {"name": f"briefbot %/{leader_pid}"},
+        ).all()
+    engine.dispose()
+    assert terminated == [(True,)]
+
+
+def test_a_leader_that_loses_its_lock_stops_serving_and_one_process_leads_again(
+    database_url: str, tmp_path: Path
+) -> None:
+    open_database(database_url)[0].dispose()
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    with FakeBotApi() as api:
+        env = _environment(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_URL=api.base_url,
+            DATABASE_URL=database_url,
+            BRIEFBOT_INBOX=str(tmp_path / "inbox"),
+        )
+        processes = [_start(env, tmp_path, log) for log in logs]
+        try:
+            _wait(lambda: any(_matching(LEADER_LINE, log) for log in logs), 60, "a leader")
+            leading = next(i for i, log in enumerate(logs) if _matching(LEADER_LINE, log))
+            old, old_log = processes[leading], logs[leading]
+            _wait(lambda: _matching(STANDBY_LINE, logs[1 - leading]), 30, "the standby's line")
+            api.wait_for_polling()
+
+            _take_the_lock_away(database_url, tmp_path, old.pid)
+            _wait(lambda: "lost the leadership lock" in old_log.read_text(), 15, "the loss seen")
+            # The lock is free again: one of the two (either may win) starts a new application.
+            _wait(lambda: _started(logs) == 2, 15, "a new leader serving")
+            roles = sorted(
+                (_last_role(log), process.pid) for log, process in zip(logs, processes, strict=True)
+            )
+            (leader_role, leader_pid), (standby_role, _pid) = roles
+            assert leader_role == ("leader", leader_pid)
+            assert standby_role == ("standby", leader_pid)  # names the process that leads now
+            assert len(api.calls("getMe")) == 2  # one application at a time
+            assert [process.poll() for process in processes] == [None, None]
+
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            assert [process.wait(timeout=20) for process in processes] == [0, 0]
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.kill()

@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,12 +23,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from storage.db import RETRY_CAP, wait_for_database
+from bot.pipeline.actors import Registry
+from bot.pipeline.brief import brief
+from bot.pipeline.load import load_bytes
+from storage.db import RETRY_CAP, open_database, wait_for_database
+from storage.models import Article
 from tests.conftest import TOKEN
 from tests.fake_bot_api import FakeBotApi
+from tests.helpers import DATA, SEEDS
 from tests.test_bot_restart import _environment, _start, _wait
 
 RETRY_LINE = re.compile(r"database at (\S+) unreachable \((.+)\); retrying in (\d+) s")
@@ -127,3 +134,72 @@ def test_the_backoff_doubles_up_to_its_cap(tmp_path: Path) -> None:
     engine, _sessions = wait_for_database(f"sqlite:///{folder / 'briefbot.db'}", sleep=wait)
     engine.dispose()
     assert delays == [1, 2, 4, 8, 16, RETRY_CAP, RETRY_CAP, RETRY_CAP]
+
+
+# --- a crash during ingest ----------------------------------------------------------------
+
+BBC_ARTICLES = DATA / "bbc-news-summary" / "article"
+KILL_AFTER = 15  # articles stored before the SIGKILL
+
+
+def _stored(database_url: str) -> list[tuple[str, list[str], int]]:
+    """(source, summary, statement count) of every stored article."""
+    engine, sessions = open_database(database_url)
+    with sessions.begin() as session:
+        rows = [
+            (article.source, list(article.summary), len(article.statements))
+            for article in session.scalars(select(Article))
+        ]
+    engine.dispose()
+    return rows
+
+
+def test_a_killed_ingest_leaves_whole_articles_and_the_next_ingest_stores_the_rest(
+    database_url: str, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    shutil.copytree(BBC_ARTICLES, inbox)
+    shutil.copytree(SEEDS, inbox / "0-seeds")  # first: the articles with many statements
+    files = sorted(path for path in inbox.rglob("*") if path.is_file())
+    open_database(database_url)[0].dispose()  # the schema, so progress can be watched
+    env = _environment(DATABASE_URL=database_url)
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ingest", "inbox"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait(lambda: len(_stored(database_url)) >= KILL_AFTER, 120, "articles being stored")
+        ingest.send_signal(signal.SIGKILL)
+        assert ingest.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if ingest.poll() is None:
+            ingest.kill()
+
+    before = _stored(database_url)
+    assert KILL_AFTER <= len(before) < len(files), "the kill must land mid ingest"
+    assert sum(statements for _source, _summary, statements in before) > 0
+    registry = Registry.load()
+    for source, summary, statements in before:
+        path = tmp_path / source
+        expected = brief(load_bytes(path.read_bytes(), path.name), registry)
+        assert summary == expected.summary, source
+        assert statements == len(expected.statements), source
+
+    again = subprocess.run(
+        [sys.executable, "-m", "bot", "ingest", "--json", "inbox"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    report = json.loads(again.stdout)
+    assert report["rejected"] == 0 and report["stopped"] is None
+    assert report["added"] + report["duplicates"] == len(files)
+    resumed = {f["source"] for f in report["files"] if f["status"] == "duplicate"}
+    assert {source for source, _summary, _count in before} <= resumed
+    assert len(_stored(database_url)) == len(before) + report["added"]

@@ -99,6 +99,10 @@ class Scanner:
             transient = (result.reason or "").startswith(("database error", "internal error"))
             if not transient:  # else tried again at the next scan
                 self._seen[path] = stamps[path] or (0, 0)
+        if report.stopped:
+            # The database failed (full, read-only, gone): queuing a digest would fail the
+            # same way; what was stored is announced by the next scan that gets through.
+            return ScanResult(report, None)
         with self.sessions.begin() as session:
             digest = subscriptions.create_instant_digest(session, utcnow())
         return ScanResult(report, digest)

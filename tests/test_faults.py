@@ -21,17 +21,22 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
+from bot.cli import main
+from bot.config import Settings
+from bot.jobs import runtime
 from bot.pipeline.actors import Registry
 from bot.pipeline.brief import brief
+from bot.pipeline.ingest import Ingestor
 from bot.pipeline.load import load_bytes
 from storage.db import RETRY_CAP, open_database, wait_for_database
 from storage.models import Article
-from tests.conftest import TOKEN
+from tests.conftest import ADMIN, TOKEN
 from tests.fake_bot_api import FakeBotApi
 from tests.helpers import DATA, SEEDS
 from tests.test_bot_restart import _environment, _start, _wait
@@ -154,6 +159,18 @@ def _stored(database_url: str) -> list[tuple[str, list[str], int]]:
     return rows
 
 
+def _assert_whole(stored: list[tuple[str, list[str], int]], base: Path) -> None:
+    """Each stored article has the summary and the statements its file gives: none is half
+    stored."""
+    assert sum(statements for _source, _summary, statements in stored) > 0
+    registry = Registry.load()
+    for source, summary, statements in stored:
+        path = base / source
+        expected = brief(load_bytes(path.read_bytes(), path.name), registry)
+        assert summary == expected.summary, source
+        assert statements == len(expected.statements), source
+
+
 def test_a_killed_ingest_leaves_whole_articles_and_the_next_ingest_stores_the_rest(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -180,13 +197,7 @@ def test_a_killed_ingest_leaves_whole_articles_and_the_next_ingest_stores_the_re
 
     before = _stored(database_url)
     assert KILL_AFTER <= len(before) < len(files), "the kill must land mid ingest"
-    assert sum(statements for _source, _summary, statements in before) > 0
-    registry = Registry.load()
-    for source, summary, statements in before:
-        path = tmp_path / source
-        expected = brief(load_bytes(path.read_bytes(), path.name), registry)
-        assert summary == expected.summary, source
-        assert statements == len(expected.statements), source
+    _assert_whole(before, tmp_path)
 
     again = subprocess.run(
         [sys.executable, "-m", "bot", "ingest", "--json", "inbox"],
@@ -203,3 +214,107 @@ def test_a_killed_ingest_leaves_whole_articles_and_the_next_ingest_stores_the_re
     resumed = {f["source"] for f in report["files"] if f["status"] == "duplicate"}
     assert {source for source, _summary, _count in before} <= resumed
     assert len(_stored(database_url)) == len(before) + report["added"]
+
+
+# --- a full disk --------------------------------------------------------------------------
+
+HEADROOM = 60  # pages (of 4 KiB) the database may still grow by: a few articles' worth
+
+
+def _inbox(base: Path) -> list[Path]:
+    inbox = base / "inbox"
+    shutil.copytree(SEEDS, inbox / "0-seeds")
+    shutil.copytree(BBC_ARTICLES, inbox, dirs_exist_ok=True)
+    return sorted(path for path in inbox.rglob("*") if path.is_file())
+
+
+def _fill_up(engine: Engine) -> None:
+    """From now on the database file cannot grow past HEADROOM more pages: SQLITE_FULL, as
+    on a full disk. (max_page_count is per connection, so set on each new one.)"""
+    with engine.connect() as connection:
+        limit = connection.exec_driver_sql("PRAGMA page_count").scalar_one() + HEADROOM
+
+    def limit_pages(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA max_page_count = {limit}")
+
+    event.listen(engine, "connect", limit_pages)
+    engine.dispose()  # connections made before the limit go
+
+
+def test_a_full_database_stops_ingest_in_one_line_and_leaves_nothing_partial(
+    tmp_path: Path,
+) -> None:
+    files = _inbox(tmp_path)
+    database_url = f"sqlite:///{tmp_path / 'briefbot.db'}"
+    engine, sessions = open_database(database_url)
+    ingestor = Ingestor(sessions, Registry.load())
+    _fill_up(engine)
+    report = ingestor.ingest_paths([tmp_path / "inbox"])
+    engine.dispose()
+
+    assert report.stopped == "database error: database or disk is full"
+    assert f"stopped: {report.stopped}" in report.summary_line()
+    stored = _stored(database_url)
+    assert 0 < len(stored) == report.count("added") < len(files)
+    _assert_whole(stored, Path.cwd())
+
+
+def test_ingest_on_a_full_database_says_so_and_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _inbox(tmp_path)
+    database_url = f"sqlite:///{tmp_path / 'briefbot.db'}"
+    engine, sessions = open_database(database_url)
+    Ingestor(sessions, Registry.load())  # the actors are stored before the disk fills up
+    with engine.connect() as connection:
+        limit = connection.exec_driver_sql("PRAGMA page_count").scalar_one() + HEADROOM
+    engine.dispose()
+
+    def limit_pages(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA max_page_count = {limit}")
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.chdir(tmp_path)
+    event.listen(Engine, "connect", limit_pages)  # the engine the command itself makes
+    try:
+        assert main(["ingest", "inbox"]) == 2
+    finally:
+        event.remove(Engine, "connect", limit_pages)
+    output = capsys.readouterr()
+    [line] = output.out.strip().splitlines()
+    assert line.startswith("Ingested ") and line.endswith(
+        "; stopped: database error: database or disk is full."
+    )
+    _assert_whole(_stored(database_url), tmp_path)
+
+
+async def test_the_bots_ingest_on_a_full_database_says_so(
+    tmp_path: Path, api: FakeBotApi, bot_runner: Any
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'briefbot.db'}"
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=api.base_url,
+        DATABASE_URL=database_url,
+        BRIEFBOT_INBOX=str(tmp_path / "inbox"),
+        BRIEFBOT_ADMIN_IDS=str(ADMIN),
+    )
+    async with bot_runner(settings, first_scan_after=3600) as application:
+        await api.wait_for_polling_async()
+        await runtime(application).scanner.scan()  # the actors are stored first
+        _fill_up(runtime(application).engine)
+        _inbox(tmp_path)
+        mark = api.mark()
+        api.send_command(ADMIN, ADMIN, "/ingest")
+        reply = await api.wait_for_async(
+            lambda c: (c.visible_text or "").startswith("Scan:"),
+            method="sendMessage",
+            chat_id=ADMIN,
+            after=mark,
+            timeout=60,
+        )
+    text_seen = reply.visible_text or ""
+    assert "stopped: database error: database or disk is full" in text_seen
+    assert "Traceback" not in text_seen
+    _assert_whole(_stored(database_url), Path.cwd())

@@ -110,6 +110,10 @@ def test_two_processes_serve_once_and_the_standby_takes_over_when_the_leader_die
             _wait(lambda: _matching(STANDBY_LINE, standby_log), 30, "the standby's line")
             named = _matching(STANDBY_LINE, standby_log)
             assert named is not None and int(named.group(1)) == leader.pid
+            health = subprocess.run(
+                [sys.executable, "-m", "bot", "health"], env=env, capture_output=True, timeout=60
+            )
+            assert (health.returncode, health.stdout) == (0, b"ok\n")  # leader or standby
 
             _wait(lambda: len(_digest_messages(api)) >= SUBSCRIBERS // 3, 60, "a third sent")
             leader.send_signal(signal.SIGKILL)

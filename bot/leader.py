@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 STANDBY_POLL = 1.0  # seconds between a standby's attempts to take the lock
 CHECK_EVERY = 1.0  # seconds between a leader's checks that it still holds the lock
 CHECK_TIMEOUT = 3.0  # a check that hangs this long counts as a lost lock
+# A standby that gets the lock while the old leader may still live (it lost its lock but not
+# its life, or it runs on another machine) waits this long before serving: by then the old
+# leader's own check has found the lock gone and it has stopped polling.
+TAKEOVER_GRACE = CHECK_EVERY + CHECK_TIMEOUT
 # pg_try_advisory_lock key: "brie" in ASCII. Advisory locks are per database, so two
 # briefbot databases on one server have a leader each.
 ADVISORY_KEY = 0x62726965
@@ -232,6 +236,13 @@ def become_leader(
     while True:
         try:
             if leadership.try_acquire():
+                if announced is not None and not holder_known_dead(announced):
+                    log.info(
+                        "taking over from %s: serving in %.0f s, once it has stopped",
+                        announced,
+                        TAKEOVER_GRACE,
+                    )
+                    sleep(TAKEOVER_GRACE)
                 log.info("leader: this process (%s) serves the bot", this_process())
                 return
             holder = leadership.holder()
@@ -253,3 +264,21 @@ def become_leader(
             )
             announced = holder
         sleep(poll)
+
+
+def holder_known_dead(holder: str) -> bool:
+    """True when ``holder`` (host/pid) is a process on this machine that no longer exists."""
+    host, _, pid = holder.rpartition("/")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    try:  # a killed process its parent has not reaped yet is a zombie: dead all the same
+        status = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return status.rpartition(")")[2].split()[:1] == ["Z"]

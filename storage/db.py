@@ -87,10 +87,12 @@ def wait_for_database(
     """:func:`open_database`, trying again with exponential backoff (capped at RETRY_CAP)
     while the database is unreachable, with one log line per failed attempt. For the
     long-running bot, which may start before its database server; commands fail fast."""
+    engine = make_engine(database_url)
     delay = first_delay
     while True:
         try:
-            return open_database(database_url)
+            upgrade(engine)
+            return engine, sessionmaker(engine, expire_on_commit=False)
         except OperationalError as error:
             log.warning(
                 "database at %s unreachable (%s); retrying in %.0f s",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
 
+from bot.leader import holder_known_dead
 from storage import subscriptions
 from storage.clock import utcnow
 from storage.db import open_database
@@ -35,6 +37,10 @@ LEADER_LINE = re.compile(r"leader: this process \(.+/(\d+)\) serves the bot")
 STANDBY_LINE = re.compile(
     r"standby: another briefbot process \(.+/(\d+)\) is running; taking over when it stops"
 )
+
+
+def _host() -> str:
+    return socket.gethostname()
 
 
 def _subscribe(database_url: str, count: int) -> None:
@@ -234,6 +240,9 @@ def test_a_leader_that_loses_its_lock_stops_serving_and_one_process_leads_again(
             (leader_role, leader_pid), (standby_role, _pid) = roles
             assert leader_role == ("leader", leader_pid)
             assert standby_role == ("standby", leader_pid)  # names the process that leads now
+            if leader_pid != old.pid:  # the old leader lives: the new one gave it time to stop
+                new_log = logs[1 - leading].read_text(encoding="utf-8")
+                assert f"taking over from {_host()}/{old.pid}: serving in 4 s" in new_log
             assert len(api.calls("getMe")) == 2  # one application at a time
             assert [process.poll() for process in processes] == [None, None]
 
@@ -244,3 +253,17 @@ def test_a_leader_that_loses_its_lock_stops_serving_and_one_process_leads_again(
             for process in processes:
                 if process.poll() is None:
                     process.kill()
+
+
+def test_a_dead_holder_is_told_from_a_live_one_a_zombie_and_one_elsewhere() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert not holder_known_dead(f"{_host()}/{child.pid}")
+        assert not holder_known_dead(f"another-machine/{child.pid}")
+        child.kill()
+        _wait(lambda: holder_known_dead(f"{_host()}/{child.pid}"), 10, "the zombie seen as dead")
+    finally:
+        child.kill()
+        child.wait()
+    assert holder_known_dead(f"{_host()}/{child.pid}")
+    assert not holder_known_dead("unknown")

@@ -106,6 +106,28 @@ def test_run_waits_for_an_unreachable_database_with_backoff_and_then_serves(
     assert "briefbot started" in output
 
 
+def test_run_waiting_for_a_closed_port_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    log = tmp_path / "bot.log"
+    env = _environment(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        DATABASE_URL="postgresql+psycopg://briefbot:secret@127.0.0.1:1/briefbot",
+        BRIEFBOT_INBOX=str(tmp_path / "inbox"),
+    )
+    bot = _start(env, tmp_path, log)
+    try:
+        _wait(lambda: len(RETRY_LINE.findall(log.read_text(errors="replace"))) >= 2, 30, "retries")
+        bot.send_signal(signal.SIGTERM)  # `docker compose stop` while the database is down
+        assert bot.wait(timeout=20) == 0
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+    output = log.read_text(errors="replace")
+    [(url, reason, _delay), *_] = RETRY_LINE.findall(output)
+    assert url == "postgresql+psycopg://briefbot:***@127.0.0.1:1/briefbot"
+    assert "Connection refused" in reason
+    assert "secret" not in output and "Traceback" not in output
+
+
 @pytest.mark.parametrize("command", [["ingest"], ["health"], ["who", "Trump"]])
 def test_commands_fail_fast_on_an_unreachable_database(tmp_path: Path, command: list[str]) -> None:
     started = time.monotonic()

@@ -41,11 +41,12 @@ from bot.jobs import (
     runtime,
     schedule_jobs,
 )
-from bot.leader import CHECK_EVERY, CHECK_TIMEOUT, Leadership, become_leader, leadership_for
+from bot.leader import CHECK_EVERY, CHECK_TIMEOUT, become_leader
 from handlers import all_handlers
 from storage import subscriptions
 from storage.clock import utcnow
 from storage.db import open_database, reason_of, safe_url, wait_for_database
+from storage.leadership import Leadership, leadership_for
 
 log = logging.getLogger(__name__)
 

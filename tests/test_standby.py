@@ -28,10 +28,17 @@ from storage.models import Article, Delivery
 from tests.conftest import TOKEN
 from tests.fake_bot_api import FakeBotApi, RecordedCall
 from tests.helpers import SEEDS
-from tests.test_bot_restart import IN_FLIGHT_ALLOWANCE, _environment, _ledger, _start, _wait
+from tests.test_bot_restart import (
+    FIRST_CHAT,
+    IN_FLIGHT_ALLOWANCE,
+    _digests_received,
+    _environment,
+    _ledger,
+    _start,
+    _wait,
+)
 
 SUBSCRIBERS = 150
-FIRST_CHAT = 30_000_000
 TAKEOVER_WITHIN = 5.0  # seconds from SIGKILL of the leader to the standby's first getUpdates
 LEADER_LINE = re.compile(r"leader: this process \(.+/(\d+)\) serves the bot")
 STANDBY_LINE = re.compile(
@@ -59,14 +66,6 @@ def _subscribe(database_url: str, count: int) -> None:
                 now=now,
             )
     engine.dispose()
-
-
-def _digest_messages(api: FakeBotApi) -> Counter[int]:
-    return Counter(
-        c.chat_id
-        for c in api.calls("sendMessage", ok=True)
-        if isinstance(c.chat_id, int) and c.chat_id >= FIRST_CHAT
-    )
 
 
 def _conflicts(api: FakeBotApi) -> list[RecordedCall]:
@@ -125,13 +124,13 @@ def test_two_processes_serve_once_and_the_standby_takes_over_when_the_leader_die
             )
             assert (health.returncode, health.stdout) == (0, b"ok\n")  # leader or standby
 
-            _wait(lambda: len(_digest_messages(api)) >= SUBSCRIBERS // 3, 60, "a third sent")
+            _wait(lambda: len(_digests_received(api)) >= SUBSCRIBERS // 3, 60, "a third sent")
             leader.send_signal(signal.SIGKILL)
             leader.wait(timeout=10)
             killed_at = time.monotonic()
             assert len(api.calls("getMe")) == 1, "only the leader started the bot"
             assert _conflicts(api) == [], "two processes polled at once"
-            assert len(_digest_messages(api)) < SUBSCRIBERS, "the kill must land mid fan-out"
+            assert len(_digests_received(api)) < SUBSCRIBERS, "the kill must land mid fan-out"
 
             _wait(
                 lambda: any(c.timestamp > killed_at for c in api.calls("getUpdates")),
@@ -160,7 +159,7 @@ def test_two_processes_serve_once_and_the_standby_takes_over_when_the_leader_die
         assert session.scalar(select(func.count(func.distinct(Delivery.digest_id)))) == 1
         assert session.scalar(select(func.count(Delivery.id))) == SUBSCRIBERS
     engine.dispose()
-    per_chat = _digest_messages(api)
+    per_chat = _digests_received(api)
     parts = Counter(per_chat.values()).most_common(1)[0][0]
     missing = [c for c in range(FIRST_CHAT, FIRST_CHAT + SUBSCRIBERS) if per_chat[c] < parts]
     extra = sum(count - parts for count in per_chat.values() if count > parts)

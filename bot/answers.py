@@ -7,11 +7,12 @@ bot's handlers and the CLI only format it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from storage import repository
+from storage import follows, repository
+from storage.clock import utcnow
 from storage.models import Actor, Article, Statement
 
 
@@ -172,5 +173,59 @@ def latest(session: Session, limit: int) -> list[Briefing]:
     return briefings(session, list(repository.latest_articles(session, limit)))
 
 
+@dataclass(frozen=True)
+class AlertItem:
+    actor: str
+    position: Position
+
+
+@dataclass(frozen=True)
+class Alert:
+    """New positions of followed actors in one article."""
+
+    article: ArticleRef
+    date: datetime
+    items: list[AlertItem]
+
+
+def alert(session: Session, statement_ids: list[int]) -> Alert | None:
+    """The alert for these statements (of one article); None if they are gone."""
+    statements = follows.alert_statements(session, statement_ids)
+    if not statements:
+        return None
+    changes = repository.earlier_positions(session, [s.id for s in statements])
+    # Newest earlier position first, the same on every call: a resent part renders alike.
+    for earlier in changes.values():
+        earlier.sort(key=lambda e: (e.article_id, e.id), reverse=True)
+    article = statements[0].article
+    return Alert(
+        ArticleRef.of(article),
+        article.published_at or article.ingested_at,
+        [AlertItem(s.actor.name, _position(s, changes.get(s.id, []))) for s in statements],
+    )
+
+
 def latest_json(items: list[Briefing]) -> dict[str, object]:
     return {"articles": [item.to_json() for item in items]}
+
+
+@dataclass(frozen=True)
+class Board:
+    """Who took which stance how often in the last ``days`` days, the most active first."""
+
+    days: int
+    since: datetime
+    rows: list[tuple[str, dict[str, int]]]
+
+    @property
+    def positions(self) -> int:
+        return sum(sum(counts.values()) for _, counts in self.rows)
+
+
+def board(session: Session, days: int) -> Board:
+    since = utcnow() - timedelta(days=days)
+    counts: dict[str, dict[str, int]] = {}
+    for name, stance, count in repository.stance_counts_since(session, since):
+        counts.setdefault(name, {})[stance] = count
+    rows = sorted(counts.items(), key=lambda row: (-sum(row[1].values()), row[0]))
+    return Board(days, since, rows)

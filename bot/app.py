@@ -43,7 +43,7 @@ from bot.jobs import (
 )
 from bot.leader import CHECK_EVERY, CHECK_TIMEOUT, become_leader
 from handlers import all_handlers
-from storage import subscriptions
+from storage import follows, subscriptions
 from storage.clock import utcnow
 from storage.db import open_database, reason_of, safe_url, wait_for_database
 from storage.leadership import Leadership, leadership_for
@@ -60,6 +60,8 @@ DATABASE = "database"  # bot_data: (engine, sessions) opened before start-up, if
 LEADERSHIP, LEADERSHIP_LOST = "leadership", "leadership_lost"  # bot_data keys
 
 BotApp = Application[Any, Any, Any, Any, Any, Any]
+# Inline queries arrive only if asked for here (and inline mode is on with @BotFather).
+ALLOWED_UPDATES = ["message", "callback_query", "inline_query"]
 
 
 # --- the token stays out of logs ----------------------------------------------------------
@@ -181,6 +183,7 @@ async def register_commands(application: BotApp, admin_ids: frozenset[int]) -> N
 def _prepare_ledger(session: Any) -> int:
     released = subscriptions.release_all_claims(session)
     subscriptions.ensure_instant_watermark(session, utcnow())
+    follows.ensure_alert_watermark(session, utcnow())
     return released
 
 
@@ -333,7 +336,7 @@ def _serve(
     application.job_queue.run_repeating(
         watch_leadership, interval=CHECK_EVERY, first=CHECK_EVERY, name="leadership"
     )
-    application.run_polling(allowed_updates=["message", "callback_query"], close_loop=False)
+    application.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
     return bool(application.bot_data.get(LEADERSHIP_LOST))
 
 

@@ -29,7 +29,7 @@ from telegram.ext import Application, CallbackContext
 from bot import answers, render
 from bot.config import Settings
 from bot.delivery import FanOut, Throttle
-from storage import repository, subscriptions
+from storage import follows, repository, subscriptions
 from storage.clock import utcnow
 from storage.subscriptions import QueuedDigest
 
@@ -58,6 +58,12 @@ def in_transaction(sessions: sessionmaker[Session], function: Callable[..., T], 
 class ScanResult:
     report: IngestReport
     digest: QueuedDigest | None
+    alerts: int = 0
+
+    @property
+    def queued(self) -> bool:
+        """Something is waiting in the ledger for the fan-out."""
+        return bool(self.alerts or (self.digest and self.digest.deliveries))
 
     def summary(self) -> str:
         line = f"Scan: {self.report.summary_line()}."
@@ -66,6 +72,8 @@ class ScanResult:
                 f" Digest of {self.digest.articles} article(s) queued for "
                 f"{self.digest.deliveries} subscriber(s)."
             )
+        if self.alerts:
+            line += f" {self.alerts} alert(s) queued for followers."
         return line
 
 
@@ -104,8 +112,9 @@ class Scanner:
             # same way; what was stored is announced by the next scan that gets through.
             return ScanResult(report, None)
         with self.sessions.begin() as session:
+            alerts = follows.queue_alerts(session, utcnow())
             digest = subscriptions.create_instant_digest(session, utcnow())
-        return ScanResult(report, digest)
+        return ScanResult(report, digest, alerts)
 
     def _make_ingestor(self) -> Ingestor:
         from bot.pipeline.actors import Registry
@@ -149,14 +158,23 @@ def runtime(
 
 
 def digest_parts(session: Session, digest_id: int) -> list[str]:
-    """The messages of a digest, rendered the same way on every call (resumable by index)."""
+    """The messages of a digest or an alert, rendered the same way on every call (resumable
+    by index)."""
     content = subscriptions.digest_content(session, digest_id)
     if content is None:
         return []
-    kind, article_ids = content
-    newest = sorted(article_ids)[-render.MAX_DIGEST_ITEMS :]
+    if content.kind == subscriptions.ALERT:
+        alert = answers.alert(session, content.statement_ids)
+        return render.alert_messages(alert) if alert else []
+    shown = min(content.max_items or render.MAX_DIGEST_ITEMS, render.MAX_DIGEST_ITEMS)
+    newest = sorted(content.article_ids)[-shown:]
     items = answers.briefings(session, list(repository.articles_by_id(session, newest)))
-    return render.digest_messages(items, total=len(article_ids), daily=kind == subscriptions.DAILY)
+    return render.digest_messages(
+        items,
+        total=len(content.article_ids),
+        daily=content.kind == subscriptions.DAILY,
+        shown=shown,
+    )
 
 
 # --- job callbacks ------------------------------------------------------------------------
@@ -170,7 +188,7 @@ async def scan_inbox(context: CallbackContext[Any, Any, Any, Any]) -> None:
         log.info("%s", result.summary())
     for rejected in (r for r in report.results if r.status == "rejected"):
         log.warning("rejected %s: %s", rejected.source, rejected.reason)
-    if result.digest and result.digest.deliveries:
+    if result.queued:
         state.fanout.kick()
     if report.stopped:
         raise ScanStopped(f"inbox scan stopped: {report.stopped}")

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from bot.answers import Briefing, Position, WhoAnswer
+from bot.answers import Alert, Board, Briefing, Position, WhoAnswer
+from storage.follows import FollowedActor
+from storage.preferences import Preferences
 from storage.repository import Stats
 
 MAX_MESSAGE = 4096
+MAX_CAPTION = 1024
 ELLIPSIS = "…"
 ITEM_SEPARATOR = "\n\n"
 
@@ -33,6 +37,9 @@ MAX_ACTORS_NAMED = 6
 MAX_DIGEST_ITEMS = 10
 LATEST_DEFAULT = 5
 LATEST_MAX = 20
+BOARD_DEFAULT_DAYS = 7
+BOARD_MAX_DAYS = 365
+INLINE_RESULTS = 20
 
 STANCES: dict[str, tuple[str, str]] = {
     "commit": ("✅", "commits"),
@@ -59,6 +66,11 @@ def attr(value: str) -> str:
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units, the unit of Telegram's limits."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def printable(text: str) -> str:
+    """User input fit to be echoed: control and invisible format characters dropped."""
+    return "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co"))
 
 
 def clip(text: str, limit: int) -> str:
@@ -118,10 +130,12 @@ def truncate_html(item: str, limit: int = MAX_MESSAGE) -> str:
     return text + ELLIPSIS + "".join(f"</{tag}>" for tag in reversed(still_open))
 
 
-def split_messages(items: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:
+def split_messages(
+    items: Sequence[str], limit: int = MAX_MESSAGE, separator: str = ITEM_SEPARATOR
+) -> list[str]:
     """Pack HTML items into as few messages of at most ``limit`` UTF-16 units as possible.
 
-    Messages break only between items (joined by a blank line); an item too long for a
+    Messages break only between items (joined by a blank line, or ``separator``); an item too long for a
     message on its own is truncated by :func:`truncate_html`. Lengths are taken on the raw
     HTML, an upper bound of what Telegram counts after parsing entities.
     """
@@ -133,8 +147,8 @@ def split_messages(items: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:
             continue
         if not current:
             current = item
-        elif utf16_len(current) + utf16_len(ITEM_SEPARATOR) + utf16_len(item) <= limit:
-            current += ITEM_SEPARATOR + item
+        elif utf16_len(current) + utf16_len(separator) + utf16_len(item) <= limit:
+            current += separator + item
         else:
             messages.append(current)
             current = item
@@ -172,7 +186,9 @@ def source_html(source: str) -> str:
     if parts.scheme in ("http", "https") and parts.netloc:
         host = parts.netloc.removeprefix("www.")
         return f"<a href={attr(source)}>{esc(host)}</a>"
-    return esc(clip(source, 80))
+    if len(source) > 80:  # a file's name says more than the folders it sits in
+        return esc(ELLIPSIS + source[-79:])
+    return esc(source)
 
 
 def stance_marker(stance: str) -> str:
@@ -205,19 +221,25 @@ def latest_messages(items: Sequence[Briefing]) -> list[str]:
 
 
 def digest_messages(
-    items: Sequence[Briefing], *, total: int | None = None, daily: bool
+    items: Sequence[Briefing],
+    *,
+    total: int | None = None,
+    daily: bool,
+    shown: int = MAX_DIGEST_ITEMS,
 ) -> list[str]:
-    """A digest: a header and the newest MAX_DIGEST_ITEMS of its ``total`` briefings."""
+    """A digest: a header and the newest ``shown`` (at most MAX_DIGEST_ITEMS) of its
+    ``total`` briefings."""
     if not items:
         return []
     ordered = sorted(items, key=lambda b: (b.ingested_at, b.id), reverse=True)
-    shown = ordered[:MAX_DIGEST_ITEMS]
+    shown_items = ordered[: min(shown, MAX_DIGEST_ITEMS)]
     count = max(total or 0, len(items))
     noun = f"{count} new briefing{'s' if count != 1 else ''}"
     header = f"🗞 <b>Your daily digest: {noun}</b>" if daily else f"📰 <b>{noun.capitalize()}</b>"
-    blocks = [header, *map(briefing_item, shown)]
-    if count > len(shown):
-        blocks.append(f"…and {count - len(shown)} more: /latest {LATEST_MAX} lists the newest.")
+    blocks = [header, *map(briefing_item, shown_items)]
+    if count > len(shown_items):
+        more = count - len(shown_items)
+        blocks.append(f"…and {more} more: /latest {LATEST_MAX} lists the newest.")
     return split_messages(blocks)
 
 
@@ -263,17 +285,98 @@ def who_page(answer: WhoAnswer, page: int, page_size: int = WHO_PAGE_SIZE) -> st
     return fit_message([header, *map(position_item, answer.positions)])
 
 
-def who_unknown(query: str, suggestions: Sequence[str]) -> str:
-    text = f"I know no actor called “{esc(clip(query, 100))}”."
+def who_unknown(query: str, suggestions: Sequence[str], command: str = "who") -> str:
+    """An unknown or ambiguous name (for /who, /follow…); the suggestions come as buttons."""
+    text = f"I know no actor called “{esc(clip(printable(query), 100))}”."
     if suggestions:
         return text + " Did you mean one of these?"
-    return text + " Try a full name or a country, e.g. /who Zelensky. /actors lists who I know."
+    return (
+        text + f" Try a full name or a country, e.g. /{command} Zelensky. /actors lists who I know."
+    )
 
 
 WHO_USAGE = (
     "Usage: <code>/who NAME</code>, e.g. <code>/who Zelensky</code>: "
     "every position the actor took, newest first."
 )
+
+
+# --- charts ------------------------------------------------------------------------------
+
+
+def who_chart_caption(actor: str, articles: int) -> str:
+    """The caption of the timeline of an actor's positions in their newest ``articles``."""
+    noun = f"newest {articles} articles" if articles != 1 else "newest article"
+    return truncate_html(
+        f"📈 <b>{esc(actor)}</b>: positions by date and stance in the {noun}. "
+        "The numbers are the articles listed beside the chart.",
+        MAX_CAPTION,
+    )
+
+
+WHO_NO_CHART = "📈 <i>One position so far: a chart over time comes with the second.</i>"
+
+
+def board_caption(board: Board, shown: int) -> str:
+    actors = len(board.rows)
+    top = f", the {shown} most active shown" if actors > shown else ""
+    return truncate_html(
+        f"📊 <b>Who took which position</b> since {_date(board.since)}: {board.positions} "
+        f"position{'s' if board.positions != 1 else ''} by {actors} "
+        f"actor{'s' if actors != 1 else ''}{top}. /who NAME for one actor's story.",
+        MAX_CAPTION,
+    )
+
+
+def board_empty(days: int) -> str:
+    return (
+        f"No positions recorded in the last {days} day{'s' if days != 1 else ''}. "
+        f"Try a longer period, e.g. <code>/board {BOARD_MAX_DAYS}</code>."
+    )
+
+
+BOARD_USAGE = (
+    "Usage: <code>/board</code> or <code>/board DAYS</code> with DAYS from 1 to "
+    f"{BOARD_MAX_DAYS}: a chart of which actors took which positions in that period "
+    f"(default {BOARD_DEFAULT_DAYS} days)."
+)
+
+
+# --- inline mode --------------------------------------------------------------------------
+
+
+def inline_title(position: Position) -> str:
+    _emoji, word = STANCES.get(position.stance, ("•", position.stance))
+    return clip(f"{word.capitalize()}: {position.article.title}", 100)
+
+
+def inline_message(actor: str, position: Position) -> str:
+    """One position as a message anyone can share: who, which stance, the words, the source."""
+    return fit_message(
+        [
+            f"👤 <b>{esc(actor)}</b> {stance_marker(position.stance)}",
+            f"“{esc(clip(position.evidence, MAX_EVIDENCE))}”",
+            f"— <i>{esc(clip(position.article.title, MAX_TITLE))}</i>, {_date(position.date)}, "
+            f"{source_html(position.article.source)}",
+        ]
+    )
+
+
+INLINE_HELP = (
+    "In any chat, type my @username, a space and a name to share that actor's latest "
+    "positions (inline mode)."
+)
+INLINE_HINT = "Type an actor's name, e.g. Zelensky"
+
+
+def inline_unknown(query: str, suggestions: Sequence[str]) -> str:
+    if suggestions:
+        return clip(f"Not found. Did you mean {suggestions[0]}?", 64)
+    return clip(f"No actor called {query}", 64)
+
+
+def inline_no_positions(actor: str) -> str:
+    return clip(f"No positions of {actor} yet", 64)
 
 
 # --- /actors, /stats, help ----------------------------------------------------------------
@@ -320,9 +423,18 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("latest", "[N]", "the newest briefings (default 5, at most 20)"),
     CommandHelp("who", "NAME", "an actor's positions, newest first"),
     CommandHelp("actors", "", "the actors with the most positions"),
+    CommandHelp("board", "[DAYS]", "a chart of who took which position lately (default 7 days)"),
     CommandHelp("subscribe", "[daily HH:MM]", "a digest when news arrives, or once a day"),
     CommandHelp("unsubscribe", "", "stop all digests"),
     CommandHelp("timezone", "ZONE", "your time zone for daily digests, e.g. Europe/Kyiv"),
+    CommandHelp("follow", "NAME", "an alert as soon as an actor takes a new position"),
+    CommandHelp("unfollow", "NAME", "stop the alerts about an actor"),
+    CommandHelp("following", "", "whom you follow, with their latest position's date"),
+    CommandHelp(
+        "settings",
+        "[actors A, B | keywords W W | max N | clear]",
+        "only chosen actors or keywords, and at most N articles per digest",
+    ),
     CommandHelp("stats", "", "counts, last ingest, deliveries (admins)", admin=True),
     CommandHelp("ingest", "", "scan the inbox now (admins)", admin=True),
 )
@@ -339,6 +451,7 @@ def help_message(*, admin: bool) -> str:
             continue
         args = f" {esc(entry.args)}" if entry.args else ""
         lines.append(f"/{entry.command}{args} — {esc(entry.description)}")
+    lines += ["", INLINE_HELP]
     return "\n".join(lines)
 
 
@@ -361,6 +474,135 @@ SUBSCRIBE_USAGE = (
     "Usage: <code>/subscribe</code> for a digest whenever news arrives, or "
     "<code>/subscribe daily HH:MM</code> for one a day, e.g. <code>/subscribe daily 08:00</code>."
 )
+
+
+# --- following actors ---------------------------------------------------------------------
+
+MAX_NAME_QUERY = 100
+FOLLOW_USAGE = (
+    "Usage: <code>/follow NAME</code>, e.g. <code>/follow Zelensky</code>: an alert as soon "
+    "as a new article has a position by them. <code>/unfollow NAME</code> stops it, "
+    "<code>/following</code> lists whom you follow."
+)
+UNFOLLOW_USAGE = "Usage: <code>/unfollow NAME</code>, e.g. <code>/unfollow Zelensky</code>."
+
+
+def name_too_long(length: int) -> str:
+    return (
+        f"That name is {length} characters long; names have at most {MAX_NAME_QUERY}. "
+        "Try the actor's surname, e.g. <code>/follow Zelensky</code>."
+    )
+
+
+def followed(name: str, *, already: bool, digests: bool) -> str:
+    if already:
+        return f"You already follow <b>{esc(name)}</b>."
+    note = "" if digests else " Alerts come whether or not you /subscribe to digests."
+    return (
+        f"👁 Following <b>{esc(name)}</b>: you get an alert as soon as a new article has a "
+        f"position by them.{note}"
+    )
+
+
+def follow_limit(limit: int) -> str:
+    return (
+        f"You already follow {limit} actors, the most one chat can. "
+        "/unfollow one first; /following lists them."
+    )
+
+
+def unfollowed(name: str, *, was_following: bool) -> str:
+    if not was_following:
+        return f"You don't follow <b>{esc(name)}</b>. /following lists whom you follow."
+    return f"🔕 No more alerts about <b>{esc(name)}</b>."
+
+
+def following_messages(actors: Sequence[FollowedActor]) -> list[str]:
+    if not actors:
+        return ["You follow nobody yet. <code>/follow NAME</code> starts alerts about an actor."]
+    items = [f"👁 <b>You follow {len(actors)} actor{'s' if len(actors) != 1 else ''}</b>"]
+    for actor in actors:
+        latest = f"latest position {_date(actor.latest)}" if actor.latest else "no positions yet"
+        items.append(f"• <b>{esc(actor.name)}</b> ({esc(actor.kind)}) — {latest}")
+    return split_messages(items, separator="\n")
+
+
+def alert_item(actor: str, position: Position) -> str:
+    flags = ""
+    if position.hedged:
+        by = f", reported by {esc(position.reported_by)}" if position.reported_by else ""
+        flags = f" <i>(unconfirmed{by})</i>"
+    lines = [
+        f"👤 <b>{esc(actor)}</b>: {stance_marker(position.stance)}{flags}",
+        f"“{esc(clip(position.evidence, MAX_EVIDENCE))}”",
+    ]
+    for change in position.changes[:2]:
+        lines += [
+            f"↺ <b>This changes an earlier position:</b> {stance_marker(change.stance)}, "
+            f"{_date(change.article.published)}, in <i>{esc(clip(change.article.title, MAX_TITLE))}"
+            f"</i> ({source_html(change.article.source)})",
+            f"“{esc(clip(change.evidence, MAX_EVIDENCE))}”",
+        ]
+    return "\n".join(lines)
+
+
+def alert_messages(alert: Alert) -> list[str]:
+    """An alert: the article, then each new position by a followed actor in it."""
+    article = alert.article
+    header = (
+        "🔔 <b>New position"
+        + ("s" if len(alert.items) != 1 else "")
+        + f" by {esc(clip(', '.join(dict.fromkeys(i.actor for i in alert.items)), 200))}</b>\n"
+        + f"in <b>{esc(clip(article.title, MAX_TITLE))}</b>\n"
+        + f"<i>{source_html(article.source)}</i> · {_date(alert.date)}"
+    )
+    return split_messages([header, *(alert_item(i.actor, i.position) for i in alert.items)])
+
+
+# --- digest preferences -------------------------------------------------------------------
+
+SETTINGS_USAGE = (
+    "Change them with:\n"
+    "<code>/settings actors Trump, Zelensky</code> — only articles with their positions\n"
+    "<code>/settings keywords ceasefire troops</code> — only articles with one of these words\n"
+    "<code>/settings max 5</code> — at most 5 articles per digest (<code>max all</code>: "
+    f"up to {MAX_DIGEST_ITEMS}, the rest counted)\n"
+    "<code>/settings clear</code> — no actor or keyword filter"
+)
+
+
+def settings_actor_unknown(query: str, suggestions: Sequence[str]) -> str:
+    text = f"I know no actor called “{esc(clip(printable(query), MAX_NAME_QUERY))}”"
+    if suggestions:
+        text += f" (did you mean {esc(' or '.join(suggestions[:3]))}?)"
+    return text + ". Nothing was changed. /actors lists who I know."
+
+
+def settings_rejected(reason: str) -> str:
+    return f"{reason} Nothing was changed.\n\n{SETTINGS_USAGE}"
+
+
+def settings_message(preferences: Preferences, subscription_line: str) -> str:
+    actors = esc(", ".join(preferences.actors)) if preferences.actors else "any"
+    keywords = esc(", ".join(preferences.keywords)) if preferences.keywords else "any"
+    most = (
+        f"at most {preferences.max_articles}"
+        if preferences.max_articles
+        else f"up to {MAX_DIGEST_ITEMS}, the rest counted"
+    )
+    lines = [
+        "⚙️ <b>Your digest settings</b>",
+        subscription_line,
+        f"Actors: <b>{actors}</b>",
+        f"Keywords: <b>{keywords}</b>",
+        f"Articles per digest: <b>{most}</b>",
+    ]
+    if preferences.filtered:
+        lines.append(
+            "<i>A digest keeps an article with a position by one of these actors "
+            "or one of these words.</i>"
+        )
+    return truncate_html("\n".join([*lines, "", SETTINGS_USAGE]))
 
 
 # --- errors -------------------------------------------------------------------------------

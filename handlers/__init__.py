@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from handlers import actors, admin, latest, start, subscribe, who
+from handlers import actors, admin, board, follow, inline, latest, settings, start, subscribe, who
 from handlers.common import Context
 
 
@@ -17,6 +17,10 @@ def all_handlers() -> list[BaseHandler[Update, Context, None]]:
         *latest.HANDLERS,
         *who.HANDLERS,
         *actors.HANDLERS,
+        *follow.HANDLERS,
+        *settings.HANDLERS,
+        *board.HANDLERS,
+        *inline.HANDLERS,
         *admin.HANDLERS,
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, start.unknown_command),
     ]

@@ -31,7 +31,7 @@ async def ingest(update: Update, context: Context) -> None:
     runtime = state(context)
     await reply(update, context, "🔎 Scanning the inbox…")
     result = await runtime.scanner.scan()
-    if result.digest and result.digest.deliveries:
+    if result.queued:
         runtime.fanout.kick()
     await reply(update, context, render.esc(result.summary()))
 

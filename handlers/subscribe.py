@@ -42,7 +42,7 @@ def resolve_zone(name: str) -> str | None:
     return _zones().get(name.strip().lower())
 
 
-def _state_line(found: subscriptions.Subscription | None) -> str:
+def state_line(found: subscriptions.Subscription | None) -> str:
     if found is None or not found.active:
         return render.subscription_state(None, None, "UTC")
     return render.subscription_state(found.mode, found.daily_time, found.timezone)
@@ -70,14 +70,14 @@ async def subscribe(update: Update, context: Context) -> None:
         lead = "You are already subscribed like that."
     else:
         lead = "✅ Subscription changed."
-    await reply(update, context, f"{lead} {_state_line(after)}")
+    await reply(update, context, f"{lead} {state_line(after)}")
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
     with state(context).sessions.begin() as session:
         stopped = subscriptions.unsubscribe(session, chat_id(update))
     lead = "🔕 Unsubscribed." if stopped else "You were not subscribed."
-    await reply(update, context, f"{lead} {_state_line(None)}")
+    await reply(update, context, f"{lead} {state_line(None)}")
 
 
 async def timezone(update: Update, context: Context) -> None:
@@ -108,7 +108,7 @@ async def timezone(update: Update, context: Context) -> None:
             session, chat_id(update), zone, default_timezone=settings.timezone, now=utcnow()
         )
     await reply(
-        update, context, f"🕒 Time zone set to <b>{render.esc(zone)}</b>. {_state_line(found)}"
+        update, context, f"🕒 Time zone set to <b>{render.esc(zone)}</b>. {state_line(found)}"
     )
 
 

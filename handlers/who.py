@@ -1,4 +1,5 @@
-"""/who NAME: an actor's positions, paged with inline buttons; suggestions for unknown names.
+"""/who NAME: an actor's positions, paged with inline buttons, then a chart of them over time;
+suggestions for unknown names.
 
 Buttons carry ``who:<actor id>:<page>`` (a few bytes, far below Telegram's 64), so a page
 is rebuilt from the database whenever it is asked for.
@@ -6,19 +7,16 @@ is rebuilt from the database whenever it is asked for.
 
 from __future__ import annotations
 
-import logging
+import asyncio
 import re
 
 from sqlalchemy.orm import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import answers, render
-from handlers.common import Context, reply, state
+from bot import answers, charts, render
+from handlers.common import Context, reply, reply_photo, show_for_button, state, suggestion_buttons
 from storage import repository
-
-log = logging.getLogger(__name__)
 
 PAGE = render.WHO_PAGE_SIZE
 BUTTON = re.compile(r"who:(\d{1,12}):(\d{1,6})")
@@ -54,31 +52,36 @@ def page_of(
     return text, InlineKeyboardMarkup([buttons]) if buttons else None
 
 
-def _suggestion_buttons(session: Session, names: list[str]) -> InlineKeyboardMarkup | None:
-    ids = repository.actor_ids_by_name(session, names)
-    rows = [
-        [InlineKeyboardButton(name, callback_data=button_data(ids[name], 0))]
-        for name in names
-        if name in ids
-    ]
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
 async def who(update: Update, context: Context) -> None:
     query = " ".join(context.args or []).strip()
     if not query:
         await reply(update, context, render.WHO_USAGE)
         return
     markup: InlineKeyboardMarkup | None
+    timeline: answers.WhoAnswer | None = None
     with state(context).sessions.begin() as session:
         match = repository.find_actor(session, query)
         page = page_of(session, match.actor.id, 0) if match.actor else None
-        if page is not None:
+        if match.actor is not None and page is not None:
             text, markup = page
+            timeline = answers.who_by_id(session, match.actor.id, limit=charts.TIMELINE_POSITIONS)
         else:
             text = render.who_unknown(query, match.suggestions)
-            markup = _suggestion_buttons(session, match.suggestions)
+            markup = suggestion_buttons(
+                session, match.suggestions, lambda actor_id: button_data(actor_id, 0)
+            )
+    if timeline is not None and timeline.total == 1:
+        text = render.fit_message([text, render.WHO_NO_CHART])
     await reply(update, context, text, markup=markup)
+    if timeline is not None and timeline.total >= charts.MIN_TIMELINE_POSITIONS:
+        await _send_timeline(update, context, timeline)
+
+
+async def _send_timeline(update: Update, context: Context, answer: answers.WhoAnswer) -> None:
+    assert answer.actor is not None
+    png = await asyncio.to_thread(charts.timeline, answer.actor.name, answer.positions)
+    articles = len(charts.timeline_articles(answer.positions))
+    await reply_photo(update, context, png, render.who_chart_caption(answer.actor.name, articles))
 
 
 async def who_button(update: Update, context: Context) -> None:
@@ -91,22 +94,11 @@ async def who_button(update: Update, context: Context) -> None:
         return
     with state(context).sessions.begin() as session:
         page = page_of(session, int(match.group(1)), int(match.group(2)))
-    try:
-        await query.answer()
-    except BadRequest as error:  # pressed long ago: the spinner is gone anyway
-        log.info("could not answer button %s: %s", query.data, error.message)
     if page is None:
         text, markup = "That actor is no longer on record.", None
     else:
         text, markup = page
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as error:
-        if "not modified" in error.message.lower():
-            return  # pressed twice: the page is already shown
-        # The message can no longer be edited (too old, deleted): answer with a new one.
-        log.info("could not edit for button %s (%s): sending anew", query.data, error.message)
-        await reply(update, context, text, markup=markup)
+    await show_for_button(update, context, text, markup)
 
 
 HANDLERS: list[BaseHandler[Update, Context, None]] = [

@@ -175,6 +175,10 @@ class Digest(Base):
     )
     # The newest article this digest covers: the watermark the next digest starts after.
     up_to_article_id: Mapped[int] = mapped_column(Integer, default=0)
+    # The subscriber's "max articles" preference when queued, so every resend renders alike.
+    max_items: Mapped[int | None] = mapped_column(Integer)
+    # An alert ("alert" kind): the followed actors' statements of its one article.
+    statement_ids: Mapped[list[int] | None] = mapped_column(JSON)
 
 
 class Delivery(Base):
@@ -202,6 +206,33 @@ class Delivery(Base):
 
     subscriber: Mapped[Subscriber] = relationship()
     digest: Mapped[Digest] = relationship()
+
+
+class Follow(Base):
+    """A chat follows an actor: alerted when an ingested article adds a position by them."""
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("subscriber_id", "actor_id", name="uq_follow"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DigestPreference(Base):
+    """What one chat wants in its digests; no row means every article, the usual length."""
+
+    __tablename__ = "digest_preferences"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    actor_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    max_articles: Mapped[int | None] = mapped_column(Integer)
 
 
 class IngestRun(Base):

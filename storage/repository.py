@@ -26,12 +26,13 @@ from storage.models import (
     StatementChange,
     Subscriber,
 )
-from storage.names import name_key
+from storage.names import name_key, sound_key
 
 # A misspelling this close to one alias is taken as that actor ("Zelenksy").
 AUTO_MATCH_RATIO = 0.86
 SUGGESTION_RATIO = 0.6
 MIN_AUTO_MATCH_LENGTH = 5  # "Bush" must never quietly become "Busch"
+MAX_NAME_LENGTH = 256  # the longest stored name: a longer query can name no one
 # "Mr Trump" or "President Trump" finds "Trump" when no alias has the title.
 _TITLE = re.compile(
     r"^(?:mr|mrs|ms|miss|dr|sir|dame|lord|lady|professor|president|prime minister) "
@@ -259,9 +260,14 @@ class ActorMatch:
 
 
 def find_actor(session: Session, query: str) -> ActorMatch:
-    """The actor a user means by ``query``: exact alias, else a close misspelling."""
+    """The actor a user means by ``query``.
+
+    In order: an exact alias; the one actor whose alias sounds the same in another spelling
+    or script ("Selenskyj", "Зеленский"); a close misspelling. Several actors sounding alike
+    give suggestions, never a guess.
+    """
     key = name_key(query)
-    if not key:
+    if not key or len(key) > MAX_NAME_LENGTH:
         return ActorMatch(None, [])
     untitled = _TITLE.sub("", key)
     actor = _actor_by_key(session, key) or (_actor_by_key(session, untitled) if untitled else None)
@@ -271,7 +277,12 @@ def find_actor(session: Session, query: str) -> ActorMatch:
         alias_key: actor_id
         for alias_key, actor_id in session.execute(select(ActorAlias.key, ActorAlias.actor_id))
     }
-    best: dict[int, float] = {}
+    sounds = {sound_key(key), sound_key(untitled)} - {""}
+    sounding_alike = {i for alias_key, i in actor_by_key.items() if sound_key(alias_key) in sounds}
+    if len(sounding_alike) == 1:
+        return ActorMatch(actor_with_aliases(session, sounding_alike.pop()), [])
+    # Actors sounding alike tie as perfect matches: offered as suggestions, none picked.
+    best: dict[int, float] = dict.fromkeys(sounding_alike, 1.0)
     for alias_key in difflib.get_close_matches(key, actor_by_key, n=20, cutoff=SUGGESTION_RATIO):
         ratio = difflib.SequenceMatcher(None, key, alias_key).ratio()
         actor_id = actor_by_key[alias_key]
@@ -419,3 +430,16 @@ def stats(session: Session) -> Stats:
         ),
         deliveries_failed=count(select(func.count(Delivery.id)).where(Delivery.status == "failed")),
     )
+
+
+def stance_counts_since(session: Session, since: datetime) -> list[tuple[str, str, int]]:
+    """(actor name, stance, count) of the positions in articles dated ``since`` or later."""
+    dated = func.coalesce(Article.published_at, Article.ingested_at)
+    rows = session.execute(
+        select(Actor.name, Statement.stance, func.count(Statement.id))
+        .join(Statement, Statement.actor_id == Actor.id)
+        .join(Article, Article.id == Statement.article_id)
+        .where(dated >= since)
+        .group_by(Actor.name, Statement.stance)
+    ).all()
+    return [(name, stance, count) for name, stance, count in rows]

@@ -9,6 +9,12 @@ Which articles a digest carries is decided by article-id watermarks: an instant 
 takes every article above the newest one the previous instant digest covered, a daily
 digest every article above the subscriber's own ``last_article_id``. A new subscription
 starts at the newest stored article, so nobody is flooded with the archive.
+
+A subscriber with digest preferences (``storage.preferences``) gets a digest of their own,
+with only the articles they asked for, instead of the one shared by the other instant
+subscribers; what it holds is fixed when it is queued, so a resent part renders alike.
+Alerts to the followers of an actor (``storage.follows``) go through the same ledger; the
+chat's row here exists for them even when it has no digest subscription (``active`` off).
 """
 
 from __future__ import annotations
@@ -20,12 +26,31 @@ from typing import Any, cast
 from uuid import uuid4
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, CursorResult, func, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Delivery, Digest, Subscriber, UTCDateTime
+from storage import preferences
+from storage.models import (
+    Article,
+    Delivery,
+    Digest,
+    DigestPreference,
+    Follow,
+    Subscriber,
+    UTCDateTime,
+)
 
-INSTANT, DAILY = "instant", "daily"
+INSTANT, DAILY, ALERT = "instant", "daily", "alert"
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
 MAX_ERROR = 500
 
@@ -90,6 +115,16 @@ def subscriber_for_chat(session: Session, chat_id: int) -> Subscriber | None:
     return session.scalars(select(Subscriber).where(Subscriber.chat_id == chat_id)).first()
 
 
+def chat_subscriber(session: Session, chat_id: int, default_timezone: str) -> Subscriber:
+    """The chat's row, made (without a digest subscription) if the chat has none yet."""
+    subscriber = subscriber_for_chat(session, chat_id)
+    if subscriber is None:
+        subscriber = Subscriber(chat_id=chat_id, timezone=default_timezone, active=False)
+        session.add(subscriber)
+        session.flush()
+    return subscriber
+
+
 def subscription(session: Session, chat_id: int) -> Subscription | None:
     subscriber = subscriber_for_chat(session, chat_id)
     return _view(subscriber) if subscriber else None
@@ -125,11 +160,9 @@ def subscribe(
     """
     if mode not in (INSTANT, DAILY) or (mode == DAILY) != (daily_time is not None):
         raise ValueError(f"bad subscription mode {mode!r} / {daily_time!r}")
-    subscriber = subscriber_for_chat(session, chat_id)
-    before = _view(subscriber) if subscriber is not None and subscriber.active else None
-    if subscriber is None:
-        subscriber = Subscriber(chat_id=chat_id, timezone=default_timezone, active=False)
-        session.add(subscriber)
+    found = subscriber_for_chat(session, chat_id)
+    before = _view(found) if found is not None and found.active else None
+    subscriber = found or chat_subscriber(session, chat_id, default_timezone)
     if not subscriber.active:
         subscriber.active = True
         subscriber.deactivated_reason = None
@@ -148,23 +181,28 @@ def subscribe(
     return before, _view(subscriber)
 
 
-def _cancel_open_deliveries(session: Session, subscriber_id: int, status: str, error: str) -> None:
+def _cancel_open_deliveries(
+    session: Session, subscriber_id: int, status: str, error: str, *, keep_alerts: bool = False
+) -> None:
+    scope = [Delivery.subscriber_id == subscriber_id, Delivery.status.in_((PENDING, SENDING))]
+    if keep_alerts:
+        scope.append(Delivery.digest_id.in_(select(Digest.id).where(Digest.kind != ALERT)))
     session.execute(
         update(Delivery)
-        .where(Delivery.subscriber_id == subscriber_id, Delivery.status.in_((PENDING, SENDING)))
+        .where(*scope)
         .values(status=status, error=error[:MAX_ERROR], claimed_by=None)
         .execution_options(synchronize_session=False)
     )
 
 
 def unsubscribe(session: Session, chat_id: int) -> bool:
-    """Stop everything for the chat; False if it was not subscribed."""
+    """Stop the chat's digests (its follows stay); False if it was not subscribed."""
     subscriber = subscriber_for_chat(session, chat_id)
     if subscriber is None or not subscriber.active:
         return False
     subscriber.active = False
     subscriber.deactivated_reason = "unsubscribed"
-    _cancel_open_deliveries(session, subscriber.id, CANCELLED, "unsubscribed")
+    _cancel_open_deliveries(session, subscriber.id, CANCELLED, "unsubscribed", keep_alerts=True)
     session.flush()
     return True
 
@@ -173,10 +211,7 @@ def set_timezone(
     session: Session, chat_id: int, timezone: str, *, default_timezone: str, now: datetime
 ) -> Subscription:
     """Remember the chat's zone (also before it subscribes); the daily time follows it."""
-    subscriber = subscriber_for_chat(session, chat_id)
-    if subscriber is None:
-        subscriber = Subscriber(chat_id=chat_id, timezone=default_timezone, active=False)
-        session.add(subscriber)
+    subscriber = chat_subscriber(session, chat_id, default_timezone)
     subscriber.timezone = timezone
     if subscriber.active and subscriber.mode == DAILY:
         _settle_today(subscriber, now)
@@ -185,12 +220,13 @@ def set_timezone(
 
 
 def deactivate(session: Session, subscriber_id: int, reason: str) -> None:
-    """Never send to this subscriber again (blocked, kicked, chat gone)."""
+    """Never send to this subscriber again (blocked, kicked, chat gone): no digests, no alerts."""
     subscriber = session.get(Subscriber, subscriber_id)
     if subscriber is None:
         return
     subscriber.active = False
     subscriber.deactivated_reason = reason[:256]
+    session.execute(delete(Follow).where(Follow.subscriber_id == subscriber_id))
     _cancel_open_deliveries(session, subscriber_id, FAILED, f"subscriber deactivated: {reason}")
     session.flush()
 
@@ -205,10 +241,21 @@ def migrate_chat(session: Session, old_chat_id: int, new_chat_id: int) -> bool:
     old = subscriber_for_chat(session, old_chat_id)
     if old is None:
         return False
-    if subscriber_for_chat(session, new_chat_id) is None:
+    new = subscriber_for_chat(session, new_chat_id)
+    if new is None:
         old.chat_id = new_chat_id
         session.flush()
         return True
+    # The supergroup keeps following whom the group followed.
+    session.execute(
+        update(Follow)
+        .where(
+            Follow.subscriber_id == old.id,
+            Follow.actor_id.not_in(select(Follow.actor_id).where(Follow.subscriber_id == new.id)),
+        )
+        .values(subscriber_id=new.id)
+        .execution_options(synchronize_session=False)
+    )
     old.active = False
     old.deactivated_reason = f"group became supergroup {new_chat_id}, already subscribed"
     _cancel_open_deliveries(session, old.id, CANCELLED, "merged into the supergroup's subscription")
@@ -241,7 +288,8 @@ def create_instant_digest(session: Session, now: datetime) -> QueuedDigest | Non
     """A digest of the articles stored since the last one, queued for instant subscribers.
 
     Safe to call after every scan: articles that a crash left unannounced are picked up by
-    the next call. Only subscribers who subscribed before the newest of the articles get it.
+    the next call. Only subscribers who subscribed before the newest of the articles get it;
+    those with preferences get their own digest of the articles they asked for, if any.
     """
     watermark = _instant_watermark(session)
     if watermark is None:
@@ -261,6 +309,11 @@ def create_instant_digest(session: Session, now: datetime) -> QueuedDigest | Non
         Subscriber.mode == INSTANT,
         Subscriber.last_article_id < up_to,
     )
+    without_preferences = ~(
+        select(DigestPreference.subscriber_id)
+        .where(DigestPreference.subscriber_id == Subscriber.id)
+        .exists()
+    )
     session.execute(
         insert(Delivery).from_select(
             ["subscriber_id", "digest_id", "status", "parts_sent", "attempts", "updated_at"],
@@ -272,12 +325,21 @@ def create_instant_digest(session: Session, now: datetime) -> QueuedDigest | Non
                 literal(0),
                 literal(now, UTCDateTime()),
             )
-            .where(*recipients)
+            .where(*recipients, without_preferences)
             .order_by(Subscriber.id),
         )
     )
     # (A count, not rowcount: drivers disagree on rowcount for INSERT ... SELECT.)
     queued = session.scalar(select(func.count(Delivery.id)).where(Delivery.digest_id == digest.id))
+    with_preferences = session.execute(
+        select(Subscriber.id, DigestPreference)
+        .join(DigestPreference, DigestPreference.subscriber_id == Subscriber.id)
+        .where(*recipients)
+        .order_by(Subscriber.id)
+    ).all()
+    for subscriber_id, preference in with_preferences:
+        if _queue_own_digest(session, subscriber_id, INSTANT, ids, preference, now):
+            queued = (queued or 0) + 1
     session.execute(
         update(Subscriber)
         .where(*recipients)
@@ -285,6 +347,32 @@ def create_instant_digest(session: Session, now: datetime) -> QueuedDigest | Non
         .execution_options(synchronize_session=False)
     )
     return QueuedDigest(digest.id, len(ids), queued or 0)
+
+
+def _queue_own_digest(
+    session: Session,
+    subscriber_id: int,
+    kind: str,
+    ids: list[int],
+    preference: DigestPreference | None,
+    now: datetime,
+) -> QueuedDigest | None:
+    """One subscriber's digest of ``ids``, filtered by their preferences; None if none is left."""
+    kept = preferences.matching_articles(session, preference, ids) if preference else ids
+    if not kept:
+        return None
+    digest = Digest(
+        kind=kind,
+        subscriber_id=subscriber_id,
+        article_ids=kept,
+        up_to_article_id=ids[-1],
+        max_items=preference.max_articles if preference else None,
+        created_at=now,
+    )
+    session.add(digest)
+    session.flush()
+    session.add(Delivery(subscriber_id=subscriber_id, digest_id=digest.id, updated_at=now))
+    return QueuedDigest(digest.id, len(kept), 1)
 
 
 def is_daily_due(subscriber: Subscriber, now: datetime) -> bool:
@@ -312,7 +400,8 @@ def due_daily_subscribers(session: Session, now: datetime) -> list[Subscriber]:
 def create_daily_digests(session: Session, now: datetime) -> list[QueuedDigest]:
     """Queue each due daily subscriber's digest of the articles since their last one.
 
-    A day with no new articles is marked served without a message.
+    A day with no new articles (none the subscriber asked for) is marked served without a
+    message.
     """
     queued = []
     for subscriber in due_daily_subscribers(session, now):
@@ -326,28 +415,31 @@ def create_daily_digests(session: Session, now: datetime) -> list[QueuedDigest]:
         )
         if not ids:
             continue
-        digest = Digest(
-            kind=DAILY,
-            subscriber_id=subscriber.id,
-            article_ids=ids,
-            up_to_article_id=ids[-1],
-            created_at=now,
-        )
-        session.add(digest)
-        session.flush()
-        session.add(Delivery(subscriber_id=subscriber.id, digest_id=digest.id, updated_at=now))
         subscriber.last_article_id = ids[-1]
-        queued.append(QueuedDigest(digest.id, len(ids), 1))
+        preference = session.get(DigestPreference, subscriber.id)
+        digest = _queue_own_digest(session, subscriber.id, DAILY, ids, preference, now)
+        if digest is not None:
+            queued.append(digest)
     session.flush()
     return queued
 
 
-def digest_content(session: Session, digest_id: int) -> tuple[str, list[int]] | None:
-    """(kind, article ids) of a digest."""
-    row = session.execute(
-        select(Digest.kind, Digest.article_ids).where(Digest.id == digest_id)
-    ).first()
-    return (row[0], list(row[1])) if row else None
+@dataclass(frozen=True)
+class DigestContent:
+    kind: str
+    article_ids: list[int]
+    max_items: int | None
+    statement_ids: list[int]
+
+
+def digest_content(session: Session, digest_id: int) -> DigestContent | None:
+    """What a digest (or an alert) holds, as it was queued."""
+    digest = session.get(Digest, digest_id)
+    if digest is None:
+        return None
+    return DigestContent(
+        digest.kind, list(digest.article_ids), digest.max_items, list(digest.statement_ids or [])
+    )
 
 
 # --- the ledger ---------------------------------------------------------------------------
@@ -358,14 +450,16 @@ def new_claim_token(worker: str) -> str:
 
 
 def claim_deliveries(session: Session, token: str, limit: int, now: datetime) -> list[Claim]:
-    """Atomically move up to ``limit`` pending deliveries of active subscribers to ``sending``.
+    """Atomically move up to ``limit`` pending deliveries to ``sending``: digests of active
+    subscribers, and alerts (a follower needs no digest subscription).
 
     The status is re-checked in the UPDATE itself, so two claimers can never both win a row.
     """
     candidates = (
         select(Delivery.id)
         .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-        .where(Delivery.status == PENDING, Subscriber.active.is_(True))
+        .join(Digest, Digest.id == Delivery.digest_id)
+        .where(Delivery.status == PENDING, or_(Subscriber.active.is_(True), Digest.kind == ALERT))
         .order_by(Delivery.id)
         .limit(limit)
     )

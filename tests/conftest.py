@@ -163,7 +163,7 @@ def make_settings(tmp_path: Path, database_url: str, api: FakeBotApi) -> Setting
 @asynccontextmanager
 async def running_bot(settings: Settings, **build: Any) -> AsyncIterator[Any]:
     """The real Application, started the way ``run_polling`` starts it, in this event loop."""
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application
 
     application = build_application(settings, **build)
     await application.initialize()
@@ -174,7 +174,7 @@ async def running_bot(settings: Settings, **build: Any) -> AsyncIterator[Any]:
         await application.updater.start_polling(
             poll_interval=0.0,
             timeout=timedelta(seconds=1),
-            allowed_updates=["message", "callback_query"],
+            allowed_updates=ALLOWED_UPDATES,
         )
         await application.start()
         yield application

@@ -1728,8 +1728,10 @@ class FakeBotApi:
                 raise _bad_request("RESULT_ID_DUPLICATE")
             seen.add(result_id)
             _validate_input_message_content(result.get("input_message_content"))
+            _validate_article_result(result)
             if "reply_markup" in result:
                 _validate_inline_keyboard(result["reply_markup"].get("inline_keyboard"))
+        _validate_results_button(call.params.get("button"))
         query.answered = True
         return True
 
@@ -1817,6 +1819,32 @@ def _validate_input_message_content(content: Any) -> None:
         raise _bad_request("MESSAGE_EMPTY")
     if utf16_len(text) > MAX_TEXT_UTF16:
         raise _bad_request("MESSAGE_TOO_LONG")
+
+
+_START_PARAMETER_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _validate_article_result(result: JsonDict) -> None:
+    """An InlineQueryResultArticle needs a title and the message it sends."""
+    if result.get("type") != "article":
+        return
+    if not str(result.get("title") or "").strip():
+        raise _bad_request("RESULT_TITLE_EMPTY")
+    if not isinstance(result.get("input_message_content"), dict):
+        raise _bad_request("can't parse InlineQueryResult JSON object")
+
+
+def _validate_results_button(button: Any) -> None:
+    """The button above inline results: a text and either a start parameter or a web app."""
+    if button is None:
+        return
+    if not isinstance(button, dict) or not str(button.get("text") or "").strip():
+        raise _bad_request("BUTTON_TEXT_INVALID")
+    start = button.get("start_parameter")
+    if start is None and "web_app" not in button:
+        raise _bad_request("BUTTON_TYPE_INVALID")
+    if start is not None and not _START_PARAMETER_RE.fullmatch(str(start)):
+        raise _bad_request("START_PARAM_INVALID")
 
 
 def _commands_key(scope: Any, language_code: str) -> tuple[str, str]:

@@ -80,7 +80,18 @@ async def test_start_and_help_say_what_the_bot_does_and_list_every_command(
     for command in ("/start", "/help"):
         reply = await answer(api, command)
         assert "briefings" in reply
-        for listed in ("/latest", "/who", "/actors", "/subscribe", "/unsubscribe", "/timezone"):
+        for listed in (
+            "/latest",
+            "/who",
+            "/actors",
+            "/subscribe",
+            "/unsubscribe",
+            "/timezone",
+            "/follow",
+            "/unfollow",
+            "/following",
+            "/settings",
+        ):
             assert listed in reply
         assert "/stats" not in reply
     admin_help = await answer(api, "/help", chat=ADMIN)
@@ -95,9 +106,14 @@ async def test_commands_are_registered_so_telegram_lists_them(api: FakeBotApi, b
         "latest",
         "who",
         "actors",
+        "board",
         "subscribe",
         "unsubscribe",
         "timezone",
+        "follow",
+        "unfollow",
+        "following",
+        "settings",
     ]
     admin = [c["command"] for c in api.commands({"type": "chat", "chat_id": ADMIN})]
     assert "stats" in admin and "ingest" in admin
@@ -213,6 +229,7 @@ async def test_who_pages_a_long_answer_with_inline_buttons_instead_of_flooding_t
 ) -> None:
     seed_positions(articles)
     [first] = await ask(api, "/who Zelenskyy")
+    await api.wait_for_async(method="sendPhoto", chat_id=USER)  # the chart follows the text
     assert "12 positions, newest first (showing 1–5)" in (first.visible_text or "")
     assert "Page 1 of 3" in (first.visible_text or "")
     [older] = first.button_data()
@@ -227,7 +244,8 @@ async def test_who_pages_a_long_answer_with_inline_buttons_instead_of_flooding_t
     assert "statement number 6." in page["text"] and "statement number 11." not in page["text"]
     assert len(edit.button_data()) == 2  # newer and older
     assert api.calls("answerCallbackQuery", ok=True)
-    assert len(api.messages_to(USER)) == 1  # one reply, edited in place: nothing flooded
+    # One reply and its chart, the reply edited in place: nothing flooded.
+    assert [c.method for c in api.messages_to(USER)] == ["sendMessage", "sendPhoto"]
 
 
 async def test_a_button_whose_message_can_no_longer_be_edited_answers_with_a_new_message(

@@ -46,6 +46,18 @@ def test_text_repeated_twice_keeps_each_sentence_once() -> None:
     assert sum("35 countries" in s for s in folded) == 1
 
 
+def test_each_line_is_a_paragraph_once_hard_wrapped_lines_are_joined() -> None:
+    text = (
+        "Bridge Closes for Repairs\nThe council said on\nMonday that the bridge will close. "
+        "Engineers found corrosion.\nA ferry will run.\n\nDrivers face a diversion."
+    )
+    assert clean_article(text).paragraphs == (
+        ("The council said on Monday that the bridge will close.", "Engineers found corrosion."),
+        ("A ferry will run.",),
+        ("Drivers face a diversion.",),
+    )
+
+
 def test_headings_are_never_glued_to_the_next_sentence() -> None:
     text = "Big Headline Here\nThe Push for Real Security Assurances\nRecent Summit in Paris\nLeaders met on Monday. They agreed."
     article = clean_article(text)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.reduction import ReductionSummarizer
@@ -19,8 +17,10 @@ from bot.evaluation.summaries import (
     evaluate_pairs,
     load_corpus,
     speed_ratio,
+    split_for_tuning,
 )
 from bot.pipeline.article import CleanArticle
+from bot.pipeline.brief import title_and_summary
 from bot.pipeline.clean import clean_article
 from bot.pipeline.sentences import OfflineTokenizer
 from bot.pipeline.summarize import (
@@ -30,16 +30,13 @@ from bot.pipeline.summarize import (
     rank_sentences,
     summarize,
 )
+from tests.helpers import SEEDS, normalise, seed_briefs
 
-REPO = Path(__file__).resolve().parents[1]
-SEED_ARTICLES = REPO / "seeds" / "articles"
-SEED_BRIEFS = yaml.safe_load((REPO / "tests" / "data" / "seed_briefs.yaml").read_text("utf-8"))
+SEED_BRIEFS = seed_briefs()
 BASELINES = [algorithm for algorithm in ALGORITHMS if algorithm != DEFAULT_ALGORITHM]
 
-# A news-length story (18 sentences) whose editor builds the briefing around the lede. The BBC
-# references reward centrality, not position: every lede or position prior that would pass
-# this seed drops the default below sumy's Reduction on ROUGE-2, so the ROUGE rule wins.
-LEDE_ONLY_SEED = "004_6d8013877af51541.txt"
+# An explainer whose raw text holds its whole body twice.
+REPEATED_TEXT_SEED = "004_6d8013877af51541.txt"
 
 STORY = CleanArticle(
     headline="Harbour bridge to close for repairs",
@@ -61,15 +58,12 @@ def _folded(sentence: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", sentence.casefold())).strip()
 
 
-def _seed_normalised(text: str) -> str:
-    """As seed_briefs.yaml compares text: lower case, straight quotes, single spaces."""
-    straight = text.lower().translate(str.maketrans("‘’“”", "''\"\""))
-    return re.sub(r"\s+", " ", straight).strip()
+def _seed_article(brief: dict) -> CleanArticle:
+    return clean_article((SEEDS / brief["article"]).read_text(encoding="utf-8"))
 
 
 def _seed_summary(brief: dict) -> list[str]:
-    raw = (SEED_ARTICLES / brief["article"]).read_text(encoding="utf-8")
-    return [_seed_normalised(sentence) for sentence in summarize(clean_article(raw))]
+    return [normalise(sentence) for sentence in summarize(_seed_article(brief))]
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +74,12 @@ def bbc() -> list[Pair]:
 @pytest.fixture(scope="module")
 def bbc_rows(bbc: list[Pair]) -> dict[str, Row]:
     return {row.algorithm: row for row in evaluate_pairs(bbc, count=3)}
+
+
+@pytest.fixture(scope="module")
+def held_out_rows(bbc: list[Pair]) -> dict[str, Row]:
+    _, held_out = split_for_tuning(bbc)
+    return {row.algorithm: row for row in evaluate_pairs(held_out, count=3)}
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
@@ -140,7 +140,7 @@ def test_a_duplicated_text_gives_no_repeated_sentence(algorithm: str) -> None:
 
 
 def test_a_text_repeated_in_the_raw_article_gives_no_repeated_sentence() -> None:
-    raw = (SEED_ARTICLES / LEDE_ONLY_SEED).read_text(encoding="utf-8")
+    raw = (SEEDS / REPEATED_TEXT_SEED).read_text(encoding="utf-8")
     summary = summarize(clean_article(raw), 3)
     assert len({_folded(sentence) for sentence in summary}) == len(summary) == 3
 
@@ -151,6 +151,27 @@ def test_the_headline_is_never_a_summary_sentence(algorithm: str) -> None:
     summary = summarize(echoed, 10, algorithm)
     assert _folded(STORY.headline or "") not in {_folded(sentence) for sentence in summary}
     assert len(summary) == len(STORY.sentences)
+
+
+def _as_elaboration(article: CleanArticle, index: int) -> CleanArticle:
+    """A one-sentence-a-paragraph article with sentence ``index`` joined to the one before."""
+    alone = [(sentence,) for sentence in article.sentences]
+    joined = (article.sentences[index - 1], article.sentences[index])
+    return CleanArticle(article.headline, (*alone[: index - 1], joined, *alone[index + 1 :]))
+
+
+def test_a_sentence_that_elaborates_on_its_paragraph_ranks_lower(bbc: list[Pair]) -> None:
+    wire_style = [pair.article for pair in bbc if all(len(p) == 1 for p in pair.article.paragraphs)]
+    demoted = 0
+    for article in wire_style:
+        as_read = rank_sentences(article)
+        best_after_the_first = next(index for index in as_read if index > 0)
+        elaborated = rank_sentences(_as_elaboration(article, best_after_the_first))
+        assert sorted(elaborated) == sorted(as_read)
+        assert elaborated.index(best_after_the_first) >= as_read.index(best_after_the_first)
+        demoted += elaborated.index(best_after_the_first) > as_read.index(best_after_the_first)
+    # Measured 93 of 95; the rest rank so far ahead that half their gain still leads.
+    assert len(wire_style) >= 90 and demoted >= 0.9 * len(wire_style)
 
 
 def test_the_counting_reduction_rates_exactly_like_sumys_reduction(bbc: list[Pair]) -> None:
@@ -174,28 +195,23 @@ def test_the_default_beats_each_baseline_on_rouge_1_and_rouge_2(
     assert default.rouge2 > other.rouge2
 
 
+@pytest.mark.parametrize("baseline", BASELINES)
+def test_the_default_beats_each_baseline_on_the_held_out_half_too(
+    held_out_rows: dict[str, Row], baseline: str
+) -> None:
+    default, other = held_out_rows[DEFAULT_ALGORITHM], held_out_rows[baseline]
+    assert default.rouge1 > other.rouge1
+    assert default.rouge2 > other.rouge2
+
+
 def test_the_default_costs_less_than_sumys_lexrank(bbc_rows: dict[str, Row]) -> None:
     # Measured about 0.2-0.35; 1.0 leaves room for a noisy machine.
     assert speed_ratio(list(bbc_rows.values())) < 1.0
 
 
-@pytest.mark.parametrize(
-    "brief",
-    [
-        pytest.param(
-            brief,
-            id=brief["article"],
-            marks=pytest.mark.xfail(
-                strict=True, reason="wants the lede of a news-length story; see LEDE_ONLY_SEED"
-            )
-            if brief["article"] == LEDE_ONLY_SEED
-            else (),
-        )
-        for brief in SEED_BRIEFS
-    ],
-)
+@pytest.mark.parametrize("brief", SEED_BRIEFS, ids=[brief["article"] for brief in SEED_BRIEFS])
 def test_a_seed_briefing_takes_two_of_three_sentences_from_its_key_list(brief: dict) -> None:
-    keys = [_seed_normalised(key) for key in brief["key"]]
+    keys = [normalise(key) for key in brief["key"]]
     summary = _seed_summary(brief)
     assert len(summary) == 3
     assert sum(any(key in sentence for key in keys) for sentence in summary) >= 2
@@ -203,6 +219,17 @@ def test_a_seed_briefing_takes_two_of_three_sentences_from_its_key_list(brief: d
 
 @pytest.mark.parametrize("brief", SEED_BRIEFS, ids=[brief["article"] for brief in SEED_BRIEFS])
 def test_a_seed_briefing_shows_no_forbidden_text(brief: dict) -> None:
-    forbidden = [_seed_normalised(phrase) for phrase in brief["forbidden"]]
+    forbidden = [normalise(phrase) for phrase in brief["forbidden"]]
     for sentence in _seed_summary(brief):
         assert not any(phrase in sentence for phrase in forbidden), sentence
+
+
+@pytest.mark.parametrize("brief", SEED_BRIEFS, ids=[brief["article"] for brief in SEED_BRIEFS])
+def test_a_seed_briefing_title_is_its_headline_or_names_the_story(brief: dict) -> None:
+    title, _ = title_and_summary(_seed_article(brief))
+    forbidden = [normalise(phrase) for phrase in brief["forbidden"]]
+    assert not any(phrase in normalise(title) for phrase in forbidden), title
+    if "title" in brief:
+        assert normalise(title) == brief["title"]
+    else:
+        assert all(word in normalise(title) for word in brief["title_from"]), title

@@ -1,8 +1,9 @@
 """How good and how fast each summary algorithm is, on a corpus of reference summaries.
 
-Run ``python -m bot.evaluation.summaries [--corpus DIR] [--split]``. The corpus holds
-``article/<topic>/<name>.txt`` (first line the headline) with its reference summary at
-``summary/<topic>/<name>.txt``. Scores are ROUGE-1 and ROUGE-2 F1, averaged over articles;
+Run ``python -m bot.evaluation.summaries [--corpus DIR]`` (or ``briefbot evaluate summaries``).
+The corpus holds ``article/<topic>/<name>.txt`` (first line the headline) with its reference
+summary at ``summary/<topic>/<name>.txt``. Scores are ROUGE-1 and ROUGE-2 F1, averaged over
+articles, for the whole corpus, the half that parameters were tuned on and the held-out half;
 time is the cost of ranking and picking sentences from an already cleaned article, measured
 for every algorithm on the same articles in the same run.
 """
@@ -146,18 +147,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="ROUGE and speed of each summary algorithm.")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--count", type=int, default=3, help="sentences per summary")
-    parser.add_argument(
-        "--split", action="store_true", help="also score the tuning and held-out halves"
-    )
     args = parser.parse_args(argv)
     pairs = load_corpus(args.corpus)
-    sections = [(f"all {len(pairs)} articles", pairs)]
-    if args.split:
-        tuning, held_out = split_for_tuning(pairs)
-        sections += [
-            (f"tuning half ({len(tuning)})", tuning),
-            (f"held-out half ({len(held_out)})", held_out),
-        ]
+    tuning, held_out = split_for_tuning(pairs)
+    sections = [
+        (f"all {len(pairs)} articles", pairs),
+        (f"tuning half ({len(tuning)})", tuning),
+        (f"held-out half ({len(held_out)})", held_out),
+    ]
     for title, section_pairs in sections:
         print(f"{title}\n{format_table(evaluate_pairs(section_pairs, args.count))}\n")
     return 0

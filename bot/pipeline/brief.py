@@ -35,10 +35,14 @@ def shorten(sentence: str, limit: int = MAX_TITLE_CHARS) -> str:
 
 
 def derive_title(article: CleanArticle, ranking: list[int]) -> str:
-    """The headline, or a title made from the article's central (best-ranked) sentence."""
+    """The headline, or a title made from the sentence that opens the article's briefing.
+
+    The briefing's sentence read first, not its best-ranked one: a best-ranked quote or
+    aside makes a poor title, the briefing's opening names what the article is about.
+    """
     if article.headline:
         return shorten(article.headline, limit=MAX_TITLE_CHARS)
-    return shorten(article.sentences[ranking[0]] if ranking else article.sentences[0])
+    return shorten(article.sentences[min(ranking[:SUMMARY_SENTENCES], default=0)])
 
 
 def title_and_summary(

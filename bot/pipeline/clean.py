@@ -136,18 +136,18 @@ class _Builder:
         line_to_sentence: dict[int, int] = {}
         line_number = -1
         sentence_count = 0
-        for paragraph in self.paragraphs:
+        # _unwrap has joined hard-wrapped lines, so each line left is a paragraph of its own.
+        for line in (line for block in self.paragraphs for line in block):
+            line_number += 1
             kept: list[str] = []
-            for line in paragraph:
-                line_number += 1
-                for sentence in split_sentences(line):
-                    key = fold(sentence)
-                    if key in seen or not _is_reader_text(sentence):
-                        continue
-                    seen.add(key)
-                    kept.append(sentence)
-                    sentence_count += 1
-                line_to_sentence[line_number] = sentence_count - 1
+            for sentence in split_sentences(line):
+                key = fold(sentence)
+                if key in seen or not _is_reader_text(sentence):
+                    continue
+                seen.add(key)
+                kept.append(sentence)
+                sentence_count += 1
+            line_to_sentence[line_number] = sentence_count - 1
             if kept:
                 paragraphs.append(tuple(kept))
         bylines = tuple(

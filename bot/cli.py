@@ -46,14 +46,13 @@ def _settings() -> Settings:
 
 
 def _open(settings: Settings) -> sessionmaker[Session]:
-    from storage.db import open_database, safe_url
+    from storage.db import open_database, reason_of, safe_url
 
     try:
         _engine, sessions = open_database(settings.database_url)
     except (SQLAlchemyError, OSError) as error:
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise CommandError(
-            f"cannot open database {safe_url(settings.database_url)}: {reason}"
+            f"cannot open database {safe_url(settings.database_url)}: {reason_of(error)}"
         ) from error
     return sessions
 

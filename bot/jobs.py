@@ -164,7 +164,11 @@ class Scanner:
             transient = (result.reason or "").startswith(("database error", "internal error"))
             if not transient:  # else tried again at the next scan
                 self._seen[path] = stamps[path] or (0, 0)
-        feeds = self._poll_feeds(ingestor, started) if self.feeds and not report.stopped else None
+        if report.stopped:
+            # The database failed (full, read-only, gone): queuing a digest would fail the
+            # same way; what was stored is announced by the next scan that gets through.
+            return ScanResult(report, None)
+        feeds = self._poll_feeds(ingestor, started) if self.feeds else None
         with self.sessions.begin() as session:
             alerts = follows.queue_alerts(session, utcnow())
             digest = subscriptions.create_instant_digest(session, utcnow())

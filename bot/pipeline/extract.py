@@ -12,7 +12,7 @@ announced that Putin agreed") is recorded as ``reported_by``, never as the holde
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from bot.pipeline import stances
@@ -41,6 +41,12 @@ _QUOTE = re.compile(r"[\"“”]")
 _SPEECH_VERB = (
     r"(?:said|says|told|added|stated|noted|warned|insisted|argued|explained|wrote|declared|"
     r"responded|replied|continued|went\s+on)"
+)
+# "…, said Mr Blair" names the speaker after the verb; "told Ms Sturgeon" names the listener.
+_SPEECH_VERB_BEFORE_SPEAKER = re.compile(
+    r"\b(?:said|says|added|stated|noted|warned|insisted|argued|explained|declared|responded|"
+    r"replied|continued)\s+$",
+    re.IGNORECASE,
 )
 _PRONOUN = re.compile(
     r"(?<![\w'’])(?P<word>he|she|they|it|i|we|his|her|their|its|the\s+party|her\s+party|his\s+party|"
@@ -90,7 +96,7 @@ _PRONOUN_RIGHT_BEFORE_CUE = re.compile(
     re.IGNORECASE,
 )
 _NEGATION_BEFORE_CUE = re.compile(
-    r"\b(?:not|n't|never|no\s+longer)\s+(?:\w+ly\s+)?$", re.IGNORECASE
+    r"(?:\bnot|n['’]t|\bnever|\bno\s+longer)\s+(?:\w+ly\s+)?$", re.IGNORECASE
 )
 
 
@@ -135,6 +141,8 @@ class _Focus:
     def remember(self, surname: str, person: ActorRef) -> None:
         people = [p for p in self.by_surname.get(surname, []) if p != person]
         self.by_surname[surname] = [*people, person]
+        # What "Ms Sturgeon" taught (her gender) holds for the "Nicola Sturgeon" in focus too.
+        self.people = [person if p == person else p for p in self.people]
 
     def learn_roles(self, sentence: str, mentions: list[Mention]) -> None:
         """ "Tory co-chairman Liam Fox" lets a later "the Tory co-chairman" mean Liam Fox."""
@@ -168,12 +176,13 @@ class _Focus:
                 self.parties.remove(actor)
             self.parties.append(actor)
 
-    def resolve_pronoun(self, word: str) -> ActorRef | None:
+    def resolve_pronoun(self, word: str, besides: Iterable[ActorRef] = ()) -> ActorRef | None:
+        """``besides``: people the pronoun's own clause names ("He told Ms Sturgeon")."""
         word = word.lower()
         if word in {"he", "she", "his", "her"}:
             wanted = "male" if word in {"he", "his"} else "female"
             for person in reversed(self.people):
-                if person.gender in (None, wanted):
+                if person.gender in (None, wanted) and person not in besides:
                     return person
             return None
         if word.endswith("party"):
@@ -300,11 +309,12 @@ def _speaker(
         after = sentence[mention.end :]
         if re.match(
             rf"^\s*(?:spokes(?:man|woman|person)\s+)?(?:,[^,]{{0,100}},\s*)?{_SPEECH_VERB}\b", after
-        ) or re.search(rf"\b{_SPEECH_VERB}\s+$", before):
+        ) or _SPEECH_VERB_BEFORE_SPEAKER.search(before):
             return mention.actor
     pronoun = re.search(rf"(?<![\w'’])(he|she)\s+{_SPEECH_VERB}\b", sentence, re.IGNORECASE)
     if pronoun:
-        return focus.resolve_pronoun(pronoun.group(1))
+        named_after = [m.actor for m in mentions if m.start > pronoun.start()]
+        return focus.resolve_pronoun(pronoun.group(1), besides=named_after)
     if index in bylines:
         people = [m.actor for m in find_mentions(registry, bylines[index])]
         if people:

@@ -89,6 +89,20 @@ _CAP = r"[A-Z][\w'’&.-]*"
 _ORG = re.compile(
     rf"(?<![\w'’-])(?:{_CAP}\s+(?:(?:of|for|and|on|the|&)\s+)*){{1,6}}(?:{_ORG_HEADS})(?![\w-])"
 )
+# "Department for Trade and Industry": the head noun comes first.
+_ORG_HEAD_FIRST = re.compile(
+    rf"(?<![\w'’-])(?:Department|Ministry|Office)\s+(?:of|for)\s+(?:the\s+)?{_CAP}"
+    rf"(?:\s+(?:(?:and|&)\s+)?(?!The\b){_CAP})*"
+)
+# Words that may open a two-word body's name ("Scottish Executive", "Home Office") though
+# they never open a person's.
+_ORG_MODIFIERS = _words(
+    """
+    European American British English Scottish Welsh Irish French German Russian Ukrainian
+    Chinese Polish Italian Spanish National International Federal Royal Home Foreign Central
+    Northern Southern Eastern Western Green Trade Industry Health Education Security Defence
+    """
+)
 _TITLED = re.compile(
     r"(?<![\w'’-])(?P<title>" + "|".join(PERSON_TITLES) + r")\.?\s+"
     r"(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)(?![\w-])"
@@ -239,10 +253,12 @@ def discovered_mentions(
             found.append(_mention(actor, sentence, start, end))
             spans.append((start, end))
 
+    for match in _ORG_HEAD_FIRST.finditer(sentence):
+        add(ActorRef(match.group(), "organisation"), match.start(), match.end())
     for match in _ORG.finditer(sentence):
         name = re.sub(r"^the\s+", "", match.group(), flags=re.IGNORECASE)
         first = name.split()[0]
-        if first in _NOT_FIRST and len(name.split()) == 2 and first not in {"British", "National"}:
+        if first in _NOT_FIRST and len(name.split()) == 2 and first not in _ORG_MODIFIERS:
             continue
         add(
             ActorRef(name, "organisation", party=name.endswith("Party")), match.start(), match.end()

@@ -33,6 +33,12 @@ _CLAUSE_BREAK = re.compile(
     re.IGNORECASE,
 )
 _ADJACENT = re.compile(r"^(?:['’]s)?\s*(?:(?:also|now|still|definitely|soon|then|certainly)\s+)?$")
+# "they will vote against": a pronoun is the subject only with nothing but auxiliaries between.
+_AUXILIARIES_ONLY = re.compile(
+    r"^(?:['’]s)?\s*(?:(?:will|would|shall|has|have|had|is|are|was|were|do|does|did|also|now|"
+    r"still|definitely|soon|then|certainly|\w+ly)\s+)*$",
+    re.IGNORECASE,
+)
 _LINK_AND = re.compile(r"^\s*,?\s+(?:and|or)\s+(?:the\s+)?$", re.IGNORECASE)
 _LINK_COMMA = re.compile(r"^\s*,\s*(?:the\s+)?$")
 _PASSIVE_AGENT = re.compile(r"^\s+by\s+(?:the\s+)?$", re.IGNORECASE)
@@ -61,6 +67,11 @@ _REPORTING_BEFORE_THAT = re.compile(
     re.IGNORECASE,
 )
 _FIRST_PERSON = frozenset({"i", "we"})
+_SAYS_BEFORE_PRONOUN = re.compile(
+    r"\b(?:say|says|said|insist|insists|insisted|believe|believes|claim|claims|argue|argues|"
+    r"warn|warns|warned|added|stressed)\s+(?:that\s+)?$",
+    re.IGNORECASE,
+)
 # "It outlined plans" names the declaration's authors; "it could also provide …" rarely does.
 _THING_PRONOUNS = frozenset({"it", "its", "they", "their"})
 
@@ -337,7 +348,11 @@ def _candidates(
         word = match["word"].lower()
         if word in _FIRST_PERSON:
             actor = speaker
-        elif word in {"it", "its", "they", "their"} and match.start() > 0:
+        elif word in {"it", "they"} and _SAYS_BEFORE_PRONOUN.search(sentence[: match.start()]):
+            # "The Tories say they will vote against it": the body that speaks of itself.
+            bodies = [m.actor for m in mentions if m.end <= match.start() and m.actor.kind != "person"]
+            actor = bodies[-1] if bodies else None
+        elif word in _THING_PRONOUNS and match.start() > 0:
             actor = None  # mid-sentence "it" is too often the thing, not an actor
         else:
             earlier = [m.actor for m in mentions if m.end <= match.start()]
@@ -370,7 +385,7 @@ def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) ->
         return False
     if _owned_by_other_clause(between):
         return False
-    if candidate.pronoun in _THING_PRONOUNS and not _ADJACENT.match(between):
+    if candidate.pronoun in _THING_PRONOUNS and not _AUXILIARIES_ONLY.match(between):
         return False
     if _RELATIVE_RIGHT_BEFORE_CUE.search(between) or (
         candidate.pronoun is None and _PRONOUN_RIGHT_BEFORE_CUE.search(between)

@@ -39,6 +39,9 @@ CUES: dict[str, list[str]] = {
         r"(?:could|might|may)\s+(?:back|support|accept|consider)",
         r"(?:is|are)\s+(?:exploring|weighing|studying)",
         r"suggested|suggests|floated",
+        r"(?:has|have|had)\s+(?:\w+\s+)?plans\s+(?:for|to)\b",
+        r"(?:is|are|was|were)\s+(?:being\s+)?(?:evaluated|reviewed|examined)\b",
+        r"(?:am|is|are|was|were)\s+(?:\w+ly\s+)?looking\s+(?:at|into)\b",
     ],
     "refuse": [
         r"(?:ruled|rules|rule|ruling)\s+out",
@@ -61,6 +64,7 @@ CUES: dict[str, list[str]] = {
         r"(?:vote|voted|votes|voting)\s+against",
         r"(?:ruled|rules|rule|ruling)\s+against",
         r"refusal\s+to",
+        r"(?:there\s+(?:are|is|were|was)|(?:has|have|had))\s+no\s+(?:plans?|intention)\s+(?:to|for)\b",
         r"(?:refused|refuses|refuse|declined|declines)\s+to\s+(?:say|discuss|comment|confirm|reveal|name|accept)",
         r"(?:would|will)\s+not\s+(?:discuss|comment|say)",
         r"(?:denied|denies|deny|denying)\b",
@@ -84,6 +88,7 @@ CUES: dict[str, list[str]] = {
         r"(?:pushing|pushed|pushes|push)\s+for",
         r"(?:looking|looked|looks)\s+for",
         r"(?:seeking|sought|seeks|seek)\b",
+        r"needs?\s+to\b",
         r"(?:advocated|advocates|advocating)\s+for",
         r"necessity\s+of|needs?\s+to\s+(?:be\s+)?(?:given|provided|guaranteed)",
         r"(?:objective|aim|goal)\s+of\s+(?:obtaining|securing|getting)",
@@ -108,6 +113,11 @@ CUES: dict[str, list[str]] = {
         r"(?:has|have)\s+been\s+(?:a|an)\s+(?:\w+\s+)?(?:supporter|backer|ally)\s+of",
         r"(?:outlined|announced|unveiled|set\s+out)\s+(?:plans|a\s+plan|proposals)\s+(?:for|to)",
         r"(?:made|make|making)\s+a\s+(?:firm\s+)?commitment",
+        r"(?:outlined|announced|unveiled|launched|set\s+out)\s+(?:(?:a|an|its|his|her|their)\s+)?"
+        r"(?:new\s+)?(?:drive|scheme|initiative|campaign|strategy|package|fund)\b",
+        r"(?:signed|signs|sign)\s+up\s+to",
+        r"(?:has|have|had)\s+(?:begun|launched|introduced|imposed)\b",
+        r"(?:gave|given|give|giving)\s+way\s+(?:on|over|to)\b",
         r"(?:backed|backs|endorsed|endorses|supported|supports)\b",
     ],
 }

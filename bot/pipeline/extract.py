@@ -50,7 +50,7 @@ _SPEECH_VERB = (
 )
 # "…, said Mr Blair" names the speaker after the verb; "told Ms Sturgeon" names the listener.
 _SPEECH_VERB_BEFORE_SPEAKER = re.compile(
-    r"\b(?:said|says|added|stated|noted|warned|insisted|argued|explained|declared|responded|"
+    r"(?:^|[,\"”’]\s*)(?:said|says|added|stated|noted|warned|insisted|argued|explained|declared|responded|"
     r"replied|continued)\s+$",
     re.IGNORECASE,
 )
@@ -265,10 +265,16 @@ def _sentence_statements(
     cancelled = stances.cancelling_spans(sentence)
     taken: set[str] = set()
     if not is_question:
-        for cue in stances.find_cues(sentence):
+        cues = stances.find_cues(sentence)
+        for cue in sorted(cues, key=lambda c: c.weak):
             if any(start <= cue.start <= end + 3 for start, end in cancelled):
                 continue
-            for holder, reporter in _holders(sentence, cue, candidates, quotes, speaker):
+            holders = (
+                ([(speaker, None)] if speaker is not None else [])
+                if cue.judgement
+                else _holders(sentence, cue, candidates, quotes, speaker)
+            )
+            for holder, reporter in holders:
                 if holder.name in taken:
                     continue
                 taken.add(holder.name)
@@ -319,13 +325,18 @@ def _speaker(
         before = sentence[: mention.start]
         after = sentence[mention.end :]
         if re.match(
-            rf"^\s*(?:spokes(?:man|woman|person)\s+)?(?:,[^,]{{0,100}},\s*)?{_SPEECH_VERB}\b", after
+            rf"^\s*(?:spokes(?:man|woman|person)\s+)?(?:,[^,]{{0,100}},\s*)?(?:(?:has|have|had)\s+)?"
+            rf"{_SPEECH_VERB}\b",
+            after,
         ) or _SPEECH_VERB_BEFORE_SPEAKER.search(before):
             return mention.actor
     pronoun = re.search(rf"(?<![\w'’])(he|she)\s+{_SPEECH_VERB}\b", sentence, re.IGNORECASE)
     if pronoun:
+        named_before = [m.actor for m in mentions if m.end <= pronoun.start()]
         named_after = [m.actor for m in mentions if m.start > pronoun.start()]
-        return focus.resolve_pronoun(pronoun.group(1), besides=named_after)
+        return _resolve_within(pronoun.group(1), named_before) or focus.resolve_pronoun(
+            pronoun.group(1), besides=named_after
+        )
     if index in bylines:
         people = [m.actor for m in find_mentions(registry, bylines[index])]
         if people:
@@ -423,7 +434,7 @@ def _holders(
         if speaker is not None and (
             quote is not None
             or re.match(r"^(?:I|We)\b", sentence)
-            or re.search(rf"\b{_SPEECH_VERB}\b", sentence[: cue.start], re.IGNORECASE)
+            or _speaks(sentence)
         ):
             return [(speaker, None)]
         return []

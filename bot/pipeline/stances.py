@@ -49,7 +49,6 @@ CUES: dict[str, list[str]] = {
         r"(?:rejected|rejects|reject|rejecting|refused|refuses|refuse)\b",
         r"(?:opposes|opposed|oppose|opposing)\b",
         r"(?:dismissed|dismisses|dismissing)\b",
-        r"(?:criticised|criticized|criticises|criticizes|condemned|condemns|attacked|slammed)\b",
         r"(?:would|will|shall)\s+not\s+be\s+deployed|won't\s+be\s+deployed",
         r"non-deployment\s+of",
         r"(?:will|would|shall)\s+(?:not|never)\b|won't\b",
@@ -68,7 +67,6 @@ CUES: dict[str, list[str]] = {
         r"(?:refused|refuses|refuse|declined|declines)\s+to\s+(?:say|discuss|comment|confirm|reveal|name|accept)",
         r"(?:would|will)\s+not\s+(?:discuss|comment|say)",
         r"(?:denied|denies|deny|denying)\b",
-        r"(?:accused|accuses|accuse|accusing)\b",
         r"(?:questioned|questions)\s+(?:the|whether|why)",
         r"there\s+(?:would|will)\s+be\s+no\b",
         r"(?:is|was|are|were)\s+(?:completely\s+|totally\s+)?untrue",
@@ -135,11 +133,27 @@ ADJACENT_CUES: dict[str, list[str]] = {
     ],
 }
 
+# Criticism is a refusal, but the weakest cue: "accusing him … and calling for him to
+# apologise" is first of all a demand.
+CRITICISM = [
+    r"(?:criticised|criticized|criticises|criticizes|condemned|condemns|attacked|slammed)\b",
+    r"(?:accused|accuses|accuse|accusing)\b",
+]
+
+# Judgements that refuse what they judge, held by whoever speaks them, never by the actor
+# they describe: 'said Jack McConnell's comment was "ill-advised"'.
+JUDGEMENTS = [
+    r"ill-(?:advised|judged|conceived|thought-out)",
+    r"misguided|wrong-headed|vacuous|desperate|irresponsible|unacceptable|disgraceful|shameful",
+    r"(?:absurd|ludicrous|nonsense|stupid|disappointing|a\s+mistake|a\s+gimmick)\b",
+]
+
 # A position the actor pointedly did not take: no statement at all.
 NO_POSITION = [
     r"stopped\s+short\s+of",
     r"did\s+not\s+elaborate",
-    r"(?:declined|refused)\s+to\s+(?:comment|say|elaborate)",
+    r"declined\s+to\s+(?:comment|say|elaborate)",
+    r"refused\s+to\s+(?:comment|elaborate)",
     r"(?:will|would)\s+need\s+to",
 ]
 
@@ -175,6 +189,8 @@ class Cue:
     start: int
     end: int
     adjacent: bool = False
+    weak: bool = False  # loses to any other cue of the same holder in the sentence
+    judgement: bool = False  # held by the sentence's speaker
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
@@ -184,8 +200,11 @@ def _compile(patterns: list[str]) -> re.Pattern[str]:
     )
 
 
-_CUE_PATTERNS = [(stance, False, _compile(patterns)) for stance, patterns in CUES.items()] + [
-    (stance, True, _compile(patterns)) for stance, patterns in ADJACENT_CUES.items()
+_CUE_PATTERNS = [
+    *((stance, {}, _compile(patterns)) for stance, patterns in CUES.items()),
+    *((stance, {"adjacent": True}, _compile(patterns)) for stance, patterns in ADJACENT_CUES.items()),
+    ("refuse", {"weak": True}, _compile(CRITICISM)),
+    ("refuse", {"judgement": True}, _compile(JUDGEMENTS)),
 ]
 _NO_POSITION = _compile(NO_POSITION)
 
@@ -193,8 +212,8 @@ _NO_POSITION = _compile(NO_POSITION)
 def find_cues(sentence: str) -> list[Cue]:
     """Every stance cue in the sentence, overlaps resolved in favour of the longer cue."""
     found = [
-        Cue(stance, match.start(), match.end(), adjacent)
-        for stance, adjacent, pattern in _CUE_PATTERNS
+        Cue(stance, match.start(), match.end(), **kind)
+        for stance, kind, pattern in _CUE_PATTERNS
         for match in pattern.finditer(sentence)
     ]
     found.sort(key=lambda cue: (-(cue.end - cue.start), _RANK[cue.stance]))

@@ -90,6 +90,16 @@ _THE_ROLE = re.compile(
 )
 _AMBIGUOUS = ActorRef("(ambiguous role)", "person")
 
+# Bodies named by a common noun: "the government", "the law lords", "a committee of MPs",
+# "the Commons science and technology committee" (a capitalised word makes it a name).
+_COMMON_BODY = re.compile(
+    r"(?<![\w'’-])(?:[Tt]he\s+(?P<body>(?P<named>[A-Z][\w-]*\s+(?:(?:[a-z]+|and)\s+){0,3})?"
+    r"(?P<head>government|executive|committee|council|cabinet|commission|inquiry|law\s+lords)"
+    r"(?:\s+of\s+(?:MPs|peers))?)|[Aa]\s+(?P<indefinite>(?P<indefinite_head>committee|council|"
+    r"commission|panel)\s+of\s+(?:MPs|peers)))(?![\w'’-])"
+)
+_GROUP_BODIES = frozenset({"law lords"})
+
 # "Gordon Brown's closest ally denied …": the possessor is not the one speaking.
 _PERSON_NOUN_AFTER_POSSESSIVE = re.compile(
     r"^\s*(?:\w+\s+){0,2}?(?:ally|allies|aide|aides|adviser|advisers|advisor|spokesman|"
@@ -141,6 +151,9 @@ class _Focus:
     speaker: ActorRef | None = None
     by_surname: dict[str, list[ActorRef]] = field(default_factory=dict)
     roles: dict[str, ActorRef] = field(default_factory=dict)
+    # "a committee of MPs" before "the Commons science and technology committee" is named.
+    unnamed_bodies: dict[str, ActorRef] = field(default_factory=dict)
+    named_bodies: dict[str, list[ActorRef]] = field(default_factory=dict)
 
     def person_called(self, surname: str, gender: str | None) -> ActorRef | None:
         """The person most recently named with this surname whose gender does not clash."""
@@ -176,6 +189,34 @@ class _Focus:
             if actor is not None and actor is not _AMBIGUOUS:
                 found.append(Mention(actor, match.start(), match.end()))
         return found
+
+    def body_mentions(self, sentence: str) -> list[Mention]:
+        """ "the executive" is the Scottish Executive named before; else a body of its own."""
+        found = []
+        for match in _COMMON_BODY.finditer(sentence):
+            head = re.sub(r"\s+", " ", match["head"] or match["indefinite_head"])
+            body = match["body"] or match["indefinite"]
+            if match["named"]:
+                actor = ActorRef(body, "organisation")
+                known = self.named_bodies.setdefault(head, [])
+                if actor not in known:
+                    known.append(actor)
+            else:
+                actor = next(
+                    (o for o in reversed(self.others) if o.name.lower().endswith(head)), None
+                ) or ActorRef(body, "group" if head in _GROUP_BODIES else "organisation")
+                if actor.name == body:
+                    self.unnamed_bodies.setdefault(head, actor)
+            found.append(Mention(actor, match.start(), match.end()))
+        return found
+
+    def named_later(self, actor: ActorRef) -> ActorRef:
+        """The one named body an unnamed body of the same kind turned out to be."""
+        for head, unnamed in self.unnamed_bodies.items():
+            named = self.named_bodies.get(head, [])
+            if unnamed == actor and len(named) == 1:
+                return replace(named[0], aliases=(*named[0].aliases, actor.name))
+        return actor
 
     def note(self, actor: ActorRef) -> None:
         queue = self.people if actor.kind == "person" else self.others
@@ -215,7 +256,7 @@ def extract_statements(article: CleanArticle, registry: Registry) -> list[Extrac
     statements: list[ExtractedStatement] = []
     for index, sentence in enumerate(article.sentences):
         statements.extend(_sentence_statements(index, sentence, registry, focus, bylines))
-    return statements
+    return [replace(s, actor=focus.named_later(s.actor)) for s in statements]
 
 
 def _canonical(mention: Mention, focus: _Focus) -> Mention:
@@ -251,7 +292,7 @@ def _sentence_statements(
     bylines: dict[int, str],
 ) -> Iterator[ExtractedStatement]:
     # "The Tory co-chairman" is one person, not the Tory party: role phrases win overlaps.
-    roles = focus.role_mentions(sentence)
+    roles = focus.role_mentions(sentence) + focus.body_mentions(sentence)
     found = [
         _canonical(m, focus)
         for m in find_mentions(registry, sentence)

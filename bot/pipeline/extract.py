@@ -311,8 +311,8 @@ def _sentence_statements(
             if any(start <= cue.start <= end + 3 for start, end in cancelled):
                 continue
             holders = (
-                ([(speaker, None)] if speaker is not None else [])
-                if cue.judgement
+                ([(speaker, None)] if speaker is not None and (quotes or _speaks(sentence)) else [])
+                if cue.by_speaker
                 else _holders(sentence, cue, candidates, quotes, speaker)
             )
             for holder, reporter in holders:

@@ -1,7 +1,8 @@
 """Stance cues: the phrases that show an actor taking a position, one list per stance.
 
 Kept as data in one module. Each pattern is a regular expression matched case-insensitively
-on a sentence; where two cues overlap, the longer one wins, which is how "did not rule out"
+on a sentence; where two cues overlap, a weak one (criticism, a reported future) loses, else
+the longer one wins, which is how "did not rule out"
 (open) beats "rule out" (refuse) and "shows little willingness" (refuse) beats "willingness"
 (open). Cues in ``NO_POSITION`` cancel a position outright ("stopped short of offering").
 """
@@ -148,6 +149,13 @@ JUDGEMENTS = [
     r"(?:absurd|ludicrous|nonsense|stupid|disappointing|a\s+mistake|a\s+gimmick)\b",
 ]
 
+# What someone says will happen, reported without a stance verb ("paid leave would be
+# increased to nine months, Ms Hewitt told GMTV"): the speaker's commitment, weakest cue.
+REPORTED_FUTURE = [
+    r"(?:will|would)\s+be\s+(?!used\b|needed\b|seen\b)[a-z]+(?:ed|en)\b",
+    r"(?:is|are)\s+to\s+(?!be\b|have\b|blame\b)[a-z]+\b",
+]
+
 # A position the actor pointedly did not take: no statement at all.
 NO_POSITION = [
     r"stopped\s+short\s+of",
@@ -190,7 +198,7 @@ class Cue:
     end: int
     adjacent: bool = False
     weak: bool = False  # loses to any other cue of the same holder in the sentence
-    judgement: bool = False  # held by the sentence's speaker
+    by_speaker: bool = False  # held by the sentence's speaker, never by its subject
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
@@ -204,7 +212,8 @@ _CUE_PATTERNS = [
     *((stance, {}, _compile(patterns)) for stance, patterns in CUES.items()),
     *((stance, {"adjacent": True}, _compile(patterns)) for stance, patterns in ADJACENT_CUES.items()),
     ("refuse", {"weak": True}, _compile(CRITICISM)),
-    ("refuse", {"judgement": True}, _compile(JUDGEMENTS)),
+    ("refuse", {"by_speaker": True}, _compile(JUDGEMENTS)),
+    ("commit", {"by_speaker": True, "weak": True}, _compile(REPORTED_FUTURE)),
 ]
 _NO_POSITION = _compile(NO_POSITION)
 
@@ -216,7 +225,7 @@ def find_cues(sentence: str) -> list[Cue]:
         for stance, kind, pattern in _CUE_PATTERNS
         for match in pattern.finditer(sentence)
     ]
-    found.sort(key=lambda cue: (-(cue.end - cue.start), _RANK[cue.stance]))
+    found.sort(key=lambda cue: (cue.weak, -(cue.end - cue.start), _RANK[cue.stance]))
     kept: list[Cue] = []
     for cue in found:
         if all(cue.end <= other.start or cue.start >= other.end for other in kept):

@@ -256,13 +256,14 @@ def discovered_mentions(
     for match in _ORG_HEAD_FIRST.finditer(sentence):
         add(ActorRef(match.group(), "organisation"), match.start(), match.end())
     for match in _ORG.finditer(sentence):
-        name = re.sub(r"^the\s+", "", match.group(), flags=re.IGNORECASE)
+        # "But the Scottish Executive": the name starts after the sentence's own words.
+        lead = re.match(r"(?:(?:[A-Z]\w*\s+)?the\s+)?", match.group(), flags=re.IGNORECASE)
+        start = match.start() + (lead.end() if lead and lead.end() < len(match.group()) else 0)
+        name = sentence[start : match.end()]
         first = name.split()[0]
         if first in _NOT_FIRST and len(name.split()) == 2 and first not in _ORG_MODIFIERS:
             continue
-        add(
-            ActorRef(name, "organisation", party=name.endswith("Party")), match.start(), match.end()
-        )
+        add(ActorRef(name, "organisation", party=name.endswith("Party")), start, match.end())
     for match in _TITLED.finditer(sentence):
         title, name = match["title"], match["name"]
         parts = name.split()

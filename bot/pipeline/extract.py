@@ -116,6 +116,13 @@ _PRONOUN_RIGHT_BEFORE_CUE = re.compile(
     r"also|still|now)\s+)*$",
     re.IGNORECASE,
 )
+_INSIST = re.compile(r"insist(?:ed|s|ing)?", re.IGNORECASE)
+# A clause stating what is or was so, with no modal asking or promising anything.
+_STATED_FACT = re.compile(
+    r"^\s+(?:that\s+)?(?:(?!should|must|will|would|shall|need|have\s+to)[^,;:.!?])*?"
+    r"\b(?:was|were|is|are|had\s+been|has\s+been)\b(?!\s+to\b)",
+    re.IGNORECASE,
+)
 _NEGATION_BEFORE_CUE = re.compile(
     r"(?:\bnot|n['’]t|\bnever|\bno\s+longer)\s+(?:\w+ly\s+)?$", re.IGNORECASE
 )
@@ -366,7 +373,7 @@ def _speaker(
         before = sentence[: mention.start]
         after = sentence[mention.end :]
         if re.match(
-            rf"^\s*(?:spokes(?:man|woman|person)\s+)?(?:,[^,]{{0,100}},\s*)?(?:(?:has|have|had)\s+)?"
+            rf"^\s*(?:spokes(?:man|woman|person)\s+)?(?:,[^,]{{0,100}})?,?\s*(?:(?:has|have|had)\s+)?"
             rf"{_SPEECH_VERB}\b",
             after,
         ) or _SPEECH_VERB_BEFORE_SPEAKER.search(before):
@@ -559,6 +566,8 @@ def _reporter(
 
 
 def _stance(sentence: str, cue: stances.Cue) -> str:
+    if _INSIST.fullmatch(sentence[cue.start : cue.end]) and _STATED_FACT.match(sentence[cue.end :]):
+        return "refuse"  # "insisted Mr McConnell was speaking about adults" rebuts, demands nothing
     if cue.stance in {"commit", "open", "demand"} and _NEGATION_BEFORE_CUE.search(
         sentence[: cue.start]
     ):

@@ -172,3 +172,135 @@ def test_statements_about_one_thing_share_a_topic_and_story_words_alone_do_not()
     )
     assert same_topic(peacekeepers, troops)
     assert not same_topic(troops, summit)
+
+
+# UK political reporting: rules written for the BBC politics gold, each on invented text.
+
+
+def _pairs(statements: list[ExtractedStatement]) -> list[tuple[str, str]]:
+    return [(s.actor.name, s.stance) for s in statements]
+
+
+def test_a_contracted_negation_turns_a_wish_into_a_refusal(registry) -> None:
+    statements = _statements(registry, 'John Smith said: "We don\'t want to raise taxes."')
+    assert _pairs(statements) == [("John Smith", "refuse")]
+
+
+def test_the_person_told_is_the_listener_not_the_speaker(registry) -> None:
+    statements = _statements(
+        registry,
+        "Jane Doe wrote to Mr Smith on Monday.\n"
+        'He told Ms Doe: "We will never accept these claims."',
+    )
+    assert _pairs(statements) == [("Mr Smith", "refuse")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "body"),
+    [
+        (
+            "The Department for Work and Pensions will also provide funding.",
+            "Department for Work and Pensions",
+        ),
+        ("But the Welsh Assembly opposes the plan.", "Welsh Assembly"),
+    ],
+)
+def test_bodies_named_head_first_or_by_a_place_are_discovered(registry, sentence, body) -> None:
+    assert [s.actor.name for s in _statements(registry, sentence)] == [body]
+
+
+def test_a_party_that_says_they_will_is_the_subject_of_its_own_plan(registry) -> None:
+    statements = _statements(
+        registry, "The Lib Dems say they are planning to hold daily news conferences."
+    )
+    assert _pairs(statements) == [("Liberal Democrats", "open")]
+
+
+def test_a_judgement_belongs_to_whoever_speaks_it(registry) -> None:
+    statements = _statements(
+        registry,
+        'Anna Brown, head of the Clean Air Trust, said Mark Green\'s plan was "ill-advised".',
+    )
+    assert _pairs(statements) == [("Anna Brown", "refuse")]
+
+
+def test_a_demand_outweighs_the_criticism_around_it(registry) -> None:
+    statements = _statements(
+        registry,
+        "Nicola Smith wrote to Mr Green accusing him of an error and calling for him to apologise.",
+    )
+    assert _pairs(statements) == [("Nicola Smith", "demand")]
+
+
+def test_a_speaker_named_after_the_reported_words_holds_them(registry) -> None:
+    statements = _statements(
+        registry, "A national body should be set up, the Commons health committee has said."
+    )
+    assert _pairs(statements) == [("Commons health committee", "demand")]
+
+
+def test_a_common_noun_refers_back_to_the_body_named_before(registry) -> None:
+    statements = _statements(
+        registry,
+        "The Scottish Executive met on Monday.\nLater the executive rejected the plan.",
+    )
+    assert _pairs(statements) == [("Scottish Executive", "refuse")]
+
+
+def test_an_unnamed_body_is_the_one_named_later(registry) -> None:
+    statements = _statements(
+        registry,
+        "A new fund should be set up, a committee of MPs has said.\n"
+        "The Commons education committee was reporting on school budgets.",
+    )
+    assert _pairs(statements) == [("Commons education committee", "demand")]
+    assert "committee of MPs" in statements[0].actor.aliases
+
+
+def test_the_law_lords_are_a_group_that_can_rule_against(registry) -> None:
+    [statement] = _statements(registry, "The law lords have ruled against the detentions.")
+    assert (statement.actor.name, statement.actor.kind, statement.stance) == (
+        "law lords",
+        "group",
+        "refuse",
+    )
+
+
+def test_a_future_reported_by_its_speaker_is_their_commitment(registry) -> None:
+    statements = _statements(
+        registry, "Paid leave would be increased to nine months, Jane Doe told the BBC."
+    )
+    assert _pairs(statements) == [("Jane Doe", "commit")]
+
+
+def test_refusing_to_say_refuses_but_declining_to_comment_is_no_position(registry) -> None:
+    refused = _statements(registry, "Mr Balls refused to say whether Mr Brown would stay.")
+    declined = _statements(registry, "Mr Balls declined to comment on the Budget.")
+    assert _pairs(refused) == [("Mr Balls", "refuse")] and declined == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("The Scottish Executive has insisted the minister was speaking about adults.", "refuse"),
+        ("The Scottish Executive insists it will still have the final say.", "demand"),
+    ],
+)
+def test_insisting_that_something_is_so_rebuts_and_insisting_on_a_future_demands(
+    registry, sentence, stance
+) -> None:
+    assert _pairs(_statements(registry, sentence)) == [("Scottish Executive", stance)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Russia has agreed to a ceasefire, according to the White House.",
+        "The White House said Russia has reportedly agreed to a ceasefire.",
+        "Russia has agreed to a ceasefire, sources said.",
+        "Mr Peskov told the BBC that Russia had agreed to a ceasefire.",
+    ],
+)
+def test_unconfirmed_reports_are_hedged(registry, sentence) -> None:
+    [statement] = [s for s in _statements(registry, sentence) if s.actor.name == "Russia"]
+    assert statement.stance == "commit" and statement.hedged

@@ -116,6 +116,16 @@ _PRONOUN_RIGHT_BEFORE_CUE = re.compile(
     r"also|still|now)\s+)*$",
     re.IGNORECASE,
 )
+# Cue verbs that are also nouns ("pledges", "demands"): after a determiner they name a thing.
+_NOUN_LIKE_CUE = re.compile(
+    r"(?:pledges?|promises?|demands?|vows?|calls?|plans?|supports?|backs?|requests?)\b",
+    re.IGNORECASE,
+)
+_DETERMINER_BEFORE_CUE = re.compile(
+    r"\b(?:the|a|an|his|her|its|their|our|these|those)\s+(?:(?:new|latest|fresh|own|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+)?$",
+    re.IGNORECASE,
+)
 _INSIST = re.compile(r"insist(?:ed|s|ing)?", re.IGNORECASE)
 # A clause stating what is or was so, with no modal asking or promising anything.
 _STATED_FACT = re.compile(
@@ -317,6 +327,10 @@ def _sentence_statements(
         for cue in sorted(cues, key=lambda c: c.weak):
             if any(start <= cue.start <= end + 3 for start, end in cancelled):
                 continue
+            if _NOUN_LIKE_CUE.match(sentence, cue.start) and _DETERMINER_BEFORE_CUE.search(
+                sentence[: cue.start]
+            ):
+                continue  # "attacked the new pledges": the cue word is a noun here
             holders = (
                 ([(speaker, None)] if speaker is not None and (quotes or _speaks(sentence)) else [])
                 if cue.by_speaker
@@ -409,7 +423,9 @@ def _candidates(
             actor = speaker
         elif word in {"it", "they"} and _SAYS_BEFORE_PRONOUN.search(sentence[: match.start()]):
             # "The Tories say they will vote against it": the body that speaks of itself.
-            bodies = [m.actor for m in mentions if m.end <= match.start() and m.actor.kind != "person"]
+            bodies = [
+                m.actor for m in mentions if m.end <= match.start() and m.actor.kind != "person"
+            ]
             actor = bodies[-1] if bodies else None
         elif word in _THING_PRONOUNS and match.start() > 0:
             actor = None  # mid-sentence "it" is too often the thing, not an actor
@@ -480,9 +496,7 @@ def _holders(
     eligible = [c for c in before if _eligible_subject(sentence, c, cue)]
     if not eligible:
         if speaker is not None and (
-            quote is not None
-            or re.match(r"^(?:I|We)\b", sentence)
-            or _speaks(sentence)
+            quote is not None or re.match(r"^(?:I|We)\b", sentence) or _speaks(sentence)
         ):
             return [(speaker, None)]
         return []

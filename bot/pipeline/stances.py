@@ -210,7 +210,10 @@ def _compile(patterns: list[str]) -> re.Pattern[str]:
 
 _CUE_PATTERNS = [
     *((stance, {}, _compile(patterns)) for stance, patterns in CUES.items()),
-    *((stance, {"adjacent": True}, _compile(patterns)) for stance, patterns in ADJACENT_CUES.items()),
+    *(
+        (stance, {"adjacent": True}, _compile(patterns))
+        for stance, patterns in ADJACENT_CUES.items()
+    ),
     ("refuse", {"weak": True}, _compile(CRITICISM)),
     ("refuse", {"by_speaker": True}, _compile(JUDGEMENTS)),
     ("commit", {"by_speaker": True, "weak": True}, _compile(REPORTED_FUTURE)),

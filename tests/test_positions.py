@@ -304,3 +304,15 @@ def test_insisting_that_something_is_so_rebuts_and_insisting_on_a_future_demands
 def test_unconfirmed_reports_are_hedged(registry, sentence) -> None:
     [statement] = [s for s in _statements(registry, sentence) if s.actor.name == "Russia"]
     assert statement.stance == "commit" and statement.hedged
+
+
+def test_a_person_introduced_by_their_role_in_a_body_holds_the_position_with_it(registry) -> None:
+    statements = _statements(
+        registry, "Sir Digby Jones, CBI director general, warned Mr Brown not to spend the money."
+    )
+    assert sorted(_pairs(statements)) == [("CBI", "demand"), ("Digby Jones", "demand")]
+
+
+def test_an_agreement_by_an_actor_is_its_commitment(registry) -> None:
+    statements = _statements(registry, "The agreement by the G8 would save poor countries money.")
+    assert _pairs(statements) == [("G8", "commit")]

@@ -88,6 +88,9 @@ _ROLE_BEFORE_NAME = re.compile(
 _THE_ROLE = re.compile(
     rf"\b[Tt]he\s+(?P<role>(?:[\w-]+\s+){{0,4}}?(?:{_ROLE_NOUNS}))\b", re.IGNORECASE
 )
+_ROLE_AFTER_BODY = re.compile(
+    rf"^\s*(?:[\w-]+\s+){{0,3}}?(?:{_ROLE_NOUNS}),\s*(?:\w+ly\s+)?$", re.IGNORECASE
+)
 _AMBIGUOUS = ActorRef("(ambiguous role)", "person")
 
 # Bodies named by a common noun: "the government", "the law lords", "a committee of MPs",
@@ -488,6 +491,12 @@ def _holders(
     speaker: ActorRef | None,
 ) -> list[tuple[ActorRef, ActorRef | None]]:
     """The actors holding this cue's position, each with whoever reported it."""
+    if cue.agent_after:
+        return [
+            (c.actor, None)
+            for c in candidates
+            if c.start >= cue.end and re.fullmatch(r"\s+(?:the\s+)?", sentence[cue.end : c.start])
+        ]
     agent = _passive_agent(sentence, cue, candidates)
     if agent is not None:
         return [(agent.actor, None)]
@@ -504,9 +513,33 @@ def _holders(
     partners = _coordinated(sentence, subject, before)
     if partners and not _eligible_subject(sentence, partners[-1], cue):
         return []
-    group = [subject, *partners, *_appositive(sentence, subject, cue, candidates)]
+    head = _person_heading(sentence, subject, cue, before)
+    group = [
+        *([head] if head else []),
+        subject,
+        *partners,
+        *_appositive(sentence, subject, cue, candidates),
+    ]
     reporter = _reporter(sentence, subject, candidates, quote, speaker)
     return [(c.actor, reporter if reporter != c.actor else None) for c in group]
+
+
+def _person_heading(
+    sentence: str, body: _Candidate, cue: stances.Cue, before: list[_Candidate]
+) -> _Candidate | None:
+    """ "Sir Digby Jones, CBI director general, warned …": the person the body's role follows."""
+    if body.actor.kind != "organisation" or not _ROLE_AFTER_BODY.match(
+        sentence[body.end : cue.start]
+    ):
+        return None
+    return next(
+        (
+            c
+            for c in before
+            if c.actor.kind == "person" and re.fullmatch(r",\s*", sentence[c.end : body.start])
+        ),
+        None,
+    )
 
 
 def _passive_agent(

@@ -156,6 +156,9 @@ REPORTED_FUTURE = [
     r"(?:is|are)\s+to\s+(?!be\b|have\b|blame\b)[a-z]+\b",
 ]
 
+# A commitment named as a noun, held by whoever follows "by": "the agreement by the G8".
+COMMITMENT_BY = [r"(?:agreement|deal|pledge|commitment|decision|promise)\s+by"]
+
 # A position the actor pointedly did not take: no statement at all.
 NO_POSITION = [
     r"stopped\s+short\s+of",
@@ -199,6 +202,7 @@ class Cue:
     adjacent: bool = False
     weak: bool = False  # loses to any other cue of the same holder in the sentence
     by_speaker: bool = False  # held by the sentence's speaker, never by its subject
+    agent_after: bool = False  # held by the actor named right after the cue
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
@@ -217,6 +221,7 @@ _CUE_PATTERNS = [
     ("refuse", {"weak": True}, _compile(CRITICISM)),
     ("refuse", {"by_speaker": True}, _compile(JUDGEMENTS)),
     ("commit", {"by_speaker": True, "weak": True}, _compile(REPORTED_FUTURE)),
+    ("commit", {"agent_after": True}, _compile(COMMITMENT_BY)),
 ]
 _NO_POSITION = _compile(NO_POSITION)
 

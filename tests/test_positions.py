@@ -316,3 +316,24 @@ def test_a_person_introduced_by_their_role_in_a_body_holds_the_position_with_it(
 def test_an_agreement_by_an_actor_is_its_commitment(registry) -> None:
     statements = _statements(registry, "The agreement by the G8 would save poor countries money.")
     assert _pairs(statements) == [("G8", "commit")]
+
+
+def test_countries_the_registry_lacks_are_discovered(registry) -> None:
+    statements = _statements(
+        registry, "Germany proposed a freeze and Canada has begun its own moratorium."
+    )
+    assert _pairs(statements) == [("Germany", "open"), ("Canada", "commit")]
+
+
+def test_a_capitalised_word_after_a_preposition_does_not_hide_a_later_subject(registry) -> None:
+    statements = _statements(
+        registry, "The deal was struck on Thursday night after Japan finally signed up to it."
+    )
+    assert _pairs(statements) == [("Japan", "commit")]
+
+
+def test_a_name_after_an_indefinite_article_only_describes(registry) -> None:
+    statements = _statements(
+        registry, "Mr Balls, who will stand as a Labour candidate, suggested that taxes would fall."
+    )
+    assert _pairs(statements) == [("Mr Balls", "open")]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import pycountry
 import yaml
 
 KINDS = ("person", "country", "organisation", "group")
@@ -118,6 +119,19 @@ _NOT_ACRONYM = _words(
     """
     TV MP MPs PM AM GMT BST CEO OK UN EU US UK USA NATO GDP VAT NHS BBC ITV GMTV AP AFP
     """
+)
+# Countries by their everyday names ("Japan", "Canada"), for stories the registry never saw.
+_COUNTRY_NAMES = sorted(
+    (
+        name
+        for name in (getattr(c, "common_name", None) or c.name for c in pycountry.countries)
+        if not re.search(r"[,(]", name)
+    ),
+    key=len,
+    reverse=True,
+)
+_COUNTRY = re.compile(
+    r"(?<![\w'’.-])(?:" + "|".join(map(re.escape, _COUNTRY_NAMES)) + r")(?![\w-])"
 )
 _POSSESSIVE = re.compile(r"^(?:['’]s|['’](?!\w))")
 
@@ -253,6 +267,9 @@ def discovered_mentions(
             found.append(_mention(actor, sentence, start, end))
             spans.append((start, end))
 
+    for match in _COUNTRY.finditer(sentence):
+        if not _runs_into_longer_name(sentence, match.start(), match.end()):
+            add(ActorRef(match.group(), "country"), match.start(), match.end())
     for match in _ORG_HEAD_FIRST.finditer(sentence):
         add(ActorRef(match.group(), "organisation"), match.start(), match.end())
     for match in _ORG.finditer(sentence):

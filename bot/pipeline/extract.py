@@ -22,11 +22,12 @@ from bot.pipeline.changes import topic_terms
 
 MAX_SUBJECT_DISTANCE = 220  # characters between a subject and its cue, roughly 35 words
 
+# Only the preposition ignores case: "on Thursday night after Japan" leaves Japan free.
 _PREPOSITION = re.compile(
-    r"\b(?:with|from|to|of|for|against|between|by|on|about|toward|towards|into|like|including|"
-    r"among|alongside|under|over|at|in|than|and\s+between)\s+(?:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}$",
-    re.IGNORECASE,
+    r"\b(?i:with|from|to|of|for|against|between|by|on|about|toward|towards|into|like|including|"
+    r"among|alongside|under|over|at|in|than|and\s+between)\s+(?i:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}$"
 )
+_INDEFINITE_ARTICLE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^\s*,?\s*(?:who|which)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
     r";|:\s|\s[–—]\s|,\s+(?:but|whereas|although|though)\s|,\s+while\s+(?!\w+ing\b)",
@@ -472,6 +473,8 @@ def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) ->
     if candidate.possessive and _PERSON_NOUN_AFTER_POSSESSIVE.match(between):
         return False
     before = sentence[: candidate.start]
+    if _INDEFINITE_ARTICLE.search(before):
+        return False  # "a Labour candidate": the name only describes a noun
     return not _PREPOSITION.search(before) or bool(_SPOKESPERSON_FOR.search(before))
 
 

@@ -137,6 +137,8 @@ _POSSESSIVE = re.compile(r"^(?:['’]s|['’](?!\w))")
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():
+        return text  # most sentences: nothing to strip, no per-character pass
     decomposed = unicodedata.normalize("NFKD", text)
     return unicodedata.normalize(
         "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))

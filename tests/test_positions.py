@@ -337,3 +337,21 @@ def test_a_name_after_an_indefinite_article_only_describes(registry) -> None:
         registry, "Mr Balls, who will stand as a Labour candidate, suggested that taxes would fall."
     )
     assert _pairs(statements) == [("Mr Balls", "open")]
+
+
+def test_a_cue_inside_a_whom_clause_has_its_own_subject(registry) -> None:
+    statements = _statements(
+        registry, "Mrs Maguire was the relative with whom my cousin planned to stay."
+    )
+    assert statements == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Former Liberal Democrat MP Jackie Ballard criticised the plan.",
+        "Jackie Ballard MP criticised the plan.",
+    ],
+)
+def test_post_nominal_letters_are_not_part_of_a_name(registry, sentence) -> None:
+    assert _pairs(_statements(registry, sentence)) == [("Jackie Ballard", "refuse")]

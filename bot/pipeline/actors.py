@@ -31,7 +31,7 @@ TITLE_WORDS = _words(
     Mrs Ms Miss Dr Sir Lord Lady Baroness Professor Prof King Queen Envoy Spokesman
     Spokeswoman General Chief Leader Commissioner Ambassador Foreign Defence Defense Shadow
     Deputy Vice Special Premier Pope Chairman Chairwoman Director Mayor Speaker Judge
-    Justice Colonel Minister's Secretary-General
+    Justice Colonel Minister's Secretary-General MP MPs MEP MSP AM QC
     """
 )
 PERSON_TITLES: dict[str, str | None] = {
@@ -115,6 +115,7 @@ _CAPITAL_RUN = re.compile(
     r"[A-Z][\w-]*)*"
 )
 _ACRONYM = re.compile(r"(?<![\w.-])[A-Z]{2,6}(?![\w.-])")
+_POST_NOMINALS = _words("MP MEP MSP AM QC")
 _NOT_ACRONYM = _words(
     """
     TV MP MPs PM AM GMT BST CEO OK UN EU US UK USA NATO GDP VAT NHS BBC ITV GMTV AP AFP
@@ -325,6 +326,8 @@ def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] 
         or tokens[0][1] in registered_words
     ):
         tokens.pop(0)
+    while tokens and tokens[-1][1] in _POST_NOMINALS:
+        tokens.pop()  # "Margaret Moran MP"
     last = tokens[-1][1] if tokens else ""
     if last.endswith(("'s", "’s")):
         tokens[-1] = (tokens[-1][0], last[:-2])

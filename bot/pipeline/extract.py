@@ -480,7 +480,9 @@ def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) ->
 
 def _owned_by_other_clause(between: str) -> bool:
     """ "Ukraine … deterrents that such assurances would provide": the cue has its own subject."""
-    for match in re.finditer(r"\b(?:that|which)\s+(?!\w+ly\b)(\w+)", between, re.IGNORECASE):
+    for match in re.finditer(
+        r"\b(?:that|which|whom|whose)\s+(?!\w+ly\b)(\w+)", between, re.IGNORECASE
+    ):
         if not _REPORTING_BEFORE_THAT.search(between[: match.start()]):
             return True
     return False

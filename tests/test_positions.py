@@ -355,3 +355,16 @@ def test_a_cue_inside_a_whom_clause_has_its_own_subject(registry) -> None:
 )
 def test_post_nominal_letters_are_not_part_of_a_name(registry, sentence) -> None:
     assert _pairs(_statements(registry, sentence)) == [("Jackie Ballard", "refuse")]
+
+
+def test_a_named_wife_is_the_later_mrs_and_her_husband_is_never_she(registry) -> None:
+    statements = _statements(
+        registry,
+        "Michael Howard's wife, Sandra, is to campaign.\n"
+        "Mrs Howard will make solo visits to target seats.\n"
+        "She said she often criticised her husband.",
+    )
+    assert [(s.actor.name, s.stance) for s in statements] == [
+        ("Sandra Howard", "commit"),
+        ("Sandra Howard", "refuse"),
+    ]

@@ -92,6 +92,12 @@ _THE_ROLE = re.compile(
 _ROLE_AFTER_BODY = re.compile(
     rf"^\s*(?:[\w-]+\s+){{0,3}}?(?:{_ROLE_NOUNS}),\s*(?:\w+ly\s+)?$", re.IGNORECASE
 )
+_SPOUSE_NAMED = re.compile(
+    r"\s*(?:[\w-]+\s+){0,2}?(?P<relation>wife|husband|son|daughter|brother|sister),\s+"
+    r"(?P<first>[A-Z][a-z]+),"
+)
+_FEMALE_RELATIONS = frozenset({"wife", "daughter", "sister"})
+_OTHER_GENDER = {"female": "male", "male": "female"}
 _AMBIGUOUS = ActorRef("(ambiguous role)", "person")
 
 # Bodies named by a common noun: "the government", "the law lords", "a committee of MPs",
@@ -202,6 +208,31 @@ class _Focus:
                 if self.roles.setdefault(key, mention.actor) != mention.actor and key != phrase:
                     self.roles[key] = _AMBIGUOUS
             self.roles[phrase] = mention.actor
+
+    def learn_family(self, sentence: str, mentions: list[Mention]) -> None:
+        """ "Michael Howard's ex-model wife, Sandra, …": Sandra Howard, a woman; he, a man.
+
+        So a later "Mrs Howard" is Sandra, not Michael, and "she" never means him.
+        """
+        for mention in mentions:
+            if mention.actor.kind != "person" or not mention.possessive:
+                continue
+            match = _SPOUSE_NAMED.match(sentence, mention.end)
+            if match is None:
+                continue
+            owner = mention.actor
+            surname = owner.name.split()[-1]
+            gender = "female" if match["relation"] in _FEMALE_RELATIONS else "male"
+            if match["relation"] in {"wife", "husband"} and owner.gender is None:
+                self.remember(surname, replace(owner, gender=_OTHER_GENDER[gender]))
+            relative = ActorRef(
+                f"{match['first']} {surname}",
+                "person",
+                aliases=(f"{match['first']} {surname}", surname),
+                gender=gender,
+            )
+            self.remember(surname, relative)
+            self.note(relative)
 
     def role_mentions(self, sentence: str) -> list[Mention]:
         found = []
@@ -359,6 +390,7 @@ def _sentence_statements(
     for mention in reversed(plain or mentions):
         focus.note(mention.actor)
     focus.learn_roles(sentence, mentions)
+    focus.learn_family(sentence, mentions)
     focus.speaker = speaker if (quotes or _speaks(sentence)) else None
     if speaker is not None:
         focus.note(speaker)

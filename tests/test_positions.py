@@ -368,3 +368,10 @@ def test_a_named_wife_is_the_later_mrs_and_her_husband_is_never_she(registry) ->
         ("Sandra Howard", "commit"),
         ("Sandra Howard", "refuse"),
     ]
+
+
+def test_a_title_a_person_is_introduced_with_becomes_an_alias(registry) -> None:
+    [statement] = _statements(registry, "But Shadow Home Secretary David Davis rejected the plan.")
+    assert statement.actor.name == "David Davis"
+    assert "Shadow Home Secretary" in statement.actor.aliases
+    assert not any(alias.startswith("But") for alias in statement.actor.aliases)

@@ -98,6 +98,10 @@ _SPOUSE_NAMED = re.compile(
 )
 _FEMALE_RELATIONS = frozenset({"wife", "daughter", "sister"})
 _OTHER_GENDER = {"female": "male", "male": "female"}
+# Words before a title that are not part of it: "But the former", "said".
+_ROLE_LEAD = re.compile(
+    r"^(?:(?:The|A|An|But|And|Or|So|Yet|However|Meanwhile|Former|[a-z][\w-]*)\s+)*"
+)
 _AMBIGUOUS = ActorRef("(ambiguous role)", "person")
 
 # Bodies named by a common noun: "the government", "the law lords", "a committee of MPs",
@@ -179,6 +183,8 @@ class _Focus:
     by_surname: dict[str, list[ActorRef]] = field(default_factory=dict)
     roles: dict[str, ActorRef] = field(default_factory=dict)
     # "a committee of MPs" before "the Commons science and technology committee" is named.
+    # "Shadow Home Secretary" as a stored alias of David Davis (single words are too vague).
+    titles: dict[str, list[str]] = field(default_factory=dict)
     unnamed_bodies: dict[str, ActorRef] = field(default_factory=dict)
     named_bodies: dict[str, list[ActorRef]] = field(default_factory=dict)
 
@@ -208,6 +214,9 @@ class _Focus:
                 if self.roles.setdefault(key, mention.actor) != mention.actor and key != phrase:
                     self.roles[key] = _AMBIGUOUS
             self.roles[phrase] = mention.actor
+            title = _ROLE_LEAD.sub("", role.group("role"))
+            if len(title.split()) >= 2 and not mention.actor.surname_only:
+                self.titles.setdefault(mention.actor.name, []).append(title)
 
     def learn_family(self, sentence: str, mentions: list[Mention]) -> None:
         """ "Michael Howard's ex-model wife, Sandra, …": Sandra Howard, a woman; he, a man.
@@ -262,13 +271,15 @@ class _Focus:
             found.append(Mention(actor, match.start(), match.end()))
         return found
 
-    def named_later(self, actor: ActorRef) -> ActorRef:
-        """The one named body an unnamed body of the same kind turned out to be."""
+    def as_finally_known(self, actor: ActorRef) -> ActorRef:
+        """The actor with all the article taught: the named body an unnamed one turned out
+        to be, and the titles a person was introduced with."""
         for head, unnamed in self.unnamed_bodies.items():
             named = self.named_bodies.get(head, [])
             if unnamed == actor and len(named) == 1:
-                return replace(named[0], aliases=(*named[0].aliases, actor.name))
-        return actor
+                actor = replace(named[0], aliases=(*named[0].aliases, actor.name))
+        titles = self.titles.get(actor.name, [])
+        return replace(actor, aliases=tuple(dict.fromkeys((*actor.aliases, *titles))))
 
     def note(self, actor: ActorRef) -> None:
         queue = self.people if actor.kind == "person" else self.others
@@ -308,7 +319,7 @@ def extract_statements(article: CleanArticle, registry: Registry) -> list[Extrac
     statements: list[ExtractedStatement] = []
     for index, sentence in enumerate(article.sentences):
         statements.extend(_sentence_statements(index, sentence, registry, focus, bylines))
-    return [replace(s, actor=focus.named_later(s.actor)) for s in statements]
+    return [replace(s, actor=focus.as_finally_known(s.actor)) for s in statements]
 
 
 def _canonical(mention: Mention, focus: _Focus) -> Mention:

@@ -375,3 +375,21 @@ def test_a_title_a_person_is_introduced_with_becomes_an_alias(registry) -> None:
     assert statement.actor.name == "David Davis"
     assert "Shadow Home Secretary" in statement.actor.aliases
     assert not any(alias.startswith("But") for alias in statement.actor.aliases)
+
+
+def test_a_party_spokesperson_holds_the_party_position_they_voice(registry) -> None:
+    statements = _by_actor(
+        _statements(
+            registry,
+            'Lib Dem spokeswoman Jane Doe said: "The Liberal Democrats feel this money is misdirected."',
+        )
+    )
+    assert statements["Jane Doe"][0].stance == "refuse" and not statements["Jane Doe"][0].hedged
+    assert statements["Liberal Democrats"][0].reported_by.name == "Jane Doe"
+
+
+def test_a_speaker_naming_another_party_does_not_hold_its_position(registry) -> None:
+    statements = _statements(
+        registry, 'Tory co-chairman Liam Fox said: "Labour rejected the plan."'
+    )
+    assert [s.actor.name for s in statements] == ["Labour Party"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from bot.pipeline import stances
 from bot.pipeline.actors import ActorRef, Mention, Registry, find_mentions
@@ -102,6 +103,9 @@ _OTHER_GENDER = {"female": "male", "male": "female"}
 _ROLE_LEAD = re.compile(
     r"^(?:(?:The|A|An|But|And|Or|So|Yet|However|Meanwhile|Former|[a-z][\w-]*)\s+)*"
 )
+# Between a party and the person it labels: "'s", or lower-case role words ("home affairs
+# spokesman for women"), or a capitalised role ("Holyrood leader") — never a verb's comma.
+_PARTY_TO_PERSON = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+){0,5}?")
 _AMBIGUOUS = ActorRef("(ambiguous role)", "person")
 
 # Bodies named by a common noun: "the government", "the law lords", "a committee of MPs",
@@ -185,6 +189,7 @@ class _Focus:
     # "a committee of MPs" before "the Commons science and technology committee" is named.
     # "Shadow Home Secretary" as a stored alias of David Davis (single words are too vague).
     titles: dict[str, list[str]] = field(default_factory=dict)
+    parties_of: dict[str, ActorRef] = field(default_factory=dict)
     unnamed_bodies: dict[str, ActorRef] = field(default_factory=dict)
     named_bodies: dict[str, list[ActorRef]] = field(default_factory=dict)
 
@@ -217,6 +222,19 @@ class _Focus:
             title = _ROLE_LEAD.sub("", role.group("role"))
             if len(title.split()) >= 2 and not mention.actor.surname_only:
                 self.titles.setdefault(mention.actor.name, []).append(title)
+
+    def learn_parties(self, sentence: str, mentions: list[Mention]) -> None:
+        """ "Liberal Democrat spokeswoman for women Sandra Gidley" speaks for her party."""
+        for party, person in pairwise(mentions):
+            if (
+                party.actor.party
+                and person.actor.kind == "person"
+                and _PARTY_TO_PERSON.fullmatch(sentence[party.end : person.start])
+            ):
+                self.parties_of[person.actor.name] = party.actor
+
+    def party_of(self, person: ActorRef) -> ActorRef | None:
+        return self.parties_of.get(person.name)
 
     def learn_family(self, sentence: str, mentions: list[Mention]) -> None:
         """ "Michael Howard's ex-model wife, Sandra, …": Sandra Howard, a woman; he, a man.
@@ -362,6 +380,7 @@ def _sentence_statements(
         if all(m.end <= r.start or m.start >= r.end for r in roles)
     ]
     mentions = sorted(found + roles, key=lambda m: m.start)
+    focus.learn_parties(sentence, mentions)
     speaker = _speaker(index, sentence, mentions, focus, bylines, registry)
     candidates = _candidates(sentence, mentions, speaker, focus)
     is_question = sentence.rstrip(" \"”’'").endswith("?")
@@ -382,6 +401,11 @@ def _sentence_statements(
                 if cue.by_speaker
                 else _holders(sentence, cue, candidates, quotes, speaker)
             )
+            holders += [
+                (reporter, None)
+                for holder, reporter in holders
+                if reporter is not None and holder.party and focus.party_of(reporter) == holder
+            ]  # "Lib Dem spokeswoman Sandra Gidley said: '… the Liberal Democrats feel …'"
             for holder, reporter in holders:
                 if holder.name in taken:
                     continue

@@ -392,6 +392,8 @@ def _sentence_statements(
         for cue in sorted(cues, key=lambda c: c.weak):
             if any(start <= cue.start <= end + 3 for start, end in cancelled):
                 continue
+            if cue.reported and not (quotes or _speaks(sentence)):
+                continue
             if _NOUN_LIKE_CUE.match(sentence, cue.start) and _DETERMINER_BEFORE_CUE.search(
                 sentence[: cue.start]
             ):

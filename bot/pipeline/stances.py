@@ -117,7 +117,7 @@ CUES: dict[str, list[str]] = {
         r"(?:signed|signs|sign)\s+up\s+to",
         r"(?:has|have|had)\s+(?:begun|launched|introduced|imposed)\b",
         r"(?:gave|given|give|giving)\s+way\s+(?:on|over|to)\b",
-        r"(?:backed|backs|endorsed|endorses|supported|supports)\b",
+        r"(?:backed|backs|endorsed|endorses|supported|supports|welcomed|welcomes)\b",
     ],
 }
 
@@ -158,6 +158,14 @@ REPORTED_FUTURE = [
 
 # A commitment named as a noun, held by whoever follows "by": "the agreement by the G8".
 COMMITMENT_BY = [r"(?:agreement|deal|pledge|commitment|decision|promise)\s+by"]
+
+# In reported speech "would" is the speaker's "will": "He said he would resign". Only counts
+# with a reporting verb in the sentence and the actor right before it.
+REPORTED_WOULD = [
+    r"would\s+(?:also\s+|still\s+|now\s+)?(?!be\b|have\b|like\b|love\b|prefer\b|rather\b|need\b|"
+    r"seem\b|appear\b|mean\b|result\b|make\b|take\b|get\b|go\b|come\b|happen\b|lose\b|win\b|"
+    r"probably\b|not\b|never\b)[a-z]+",
+]
 
 # A position the actor pointedly did not take: no statement at all.
 NO_POSITION = [
@@ -203,6 +211,7 @@ class Cue:
     weak: bool = False  # loses to any other cue of the same holder in the sentence
     by_speaker: bool = False  # held by the sentence's speaker, never by its subject
     agent_after: bool = False  # held by the actor named right after the cue
+    reported: bool = False  # only in a sentence that reports speech
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
@@ -222,6 +231,7 @@ _CUE_PATTERNS = [
     ("refuse", {"by_speaker": True}, _compile(JUDGEMENTS)),
     ("commit", {"by_speaker": True, "weak": True}, _compile(REPORTED_FUTURE)),
     ("commit", {"agent_after": True}, _compile(COMMITMENT_BY)),
+    ("commit", {"adjacent": True, "reported": True, "weak": True}, _compile(REPORTED_WOULD)),
 ]
 _NO_POSITION = _compile(NO_POSITION)
 

@@ -393,3 +393,25 @@ def test_a_speaker_naming_another_party_does_not_hold_its_position(registry) -> 
         registry, 'Tory co-chairman Liam Fox said: "Labour rejected the plan."'
     )
     assert [s.actor.name for s in statements] == ["Labour Party"]
+
+
+def test_a_body_name_runs_on_through_of(registry) -> None:
+    statements = _statements(
+        registry,
+        "The National Union of Journalists has called on the management to recall the notice.",
+    )
+    assert _pairs(statements) == [("National Union of Journalists", "demand")]
+
+
+def test_a_title_inside_a_capitalised_run_is_peeled_off_the_name(registry) -> None:
+    statements = _statements(
+        registry, "Communications Minister Dayanidhi Maran said the rules must change."
+    )
+    assert [s.actor.name for s in statements] == ["Dayanidhi Maran"]
+
+
+def test_the_second_conjunct_of_a_prepositional_object_is_no_subject(registry) -> None:
+    statements = _statements(
+        registry, "Money moved to markets like Korea and Thailand and the rally should continue."
+    )
+    assert statements == []

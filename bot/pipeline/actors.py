@@ -88,7 +88,8 @@ _ORG_HEADS = (
 )
 _CAP = r"[A-Z][\w'’&.-]*"
 _ORG = re.compile(
-    rf"(?<![\w'’-])(?:{_CAP}\s+(?:(?:of|for|and|on|the|&)\s+)*){{1,6}}(?:{_ORG_HEADS})(?![\w-])"
+    rf"(?<![\w'’-])(?:{_CAP}\s+(?:(?:of|for|and|on|the|&)\s+)*){{1,6}}(?:{_ORG_HEADS})"
+    rf"(?:\s+(?:of|for)\s+{_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,2}})?(?![\w-])"  # "Union of Journalists"
 )
 # "Department for Trade and Industry": the head noun comes first.
 _ORG_HEAD_FIRST = re.compile(
@@ -320,6 +321,10 @@ def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] 
     "Shadow Home Secretary David Davis" gives "David Davis"; "General Election" gives nothing.
     """
     tokens = [(m.start(), m.group()) for m in re.finditer(r"\S+", run)]
+    # "Communications Minister Dayanidhi Maran": the name starts after the last title word.
+    titles = [i for i, (_, word) in enumerate(tokens) if word in TITLE_WORDS]
+    if titles and titles[-1] < len(tokens) - 2:
+        tokens = tokens[titles[-1] + 1 :]
     while tokens and (
         tokens[0][1] in TITLE_WORDS
         or tokens[0][1] in _NOT_FIRST

@@ -28,6 +28,7 @@ _PREPOSITION = re.compile(
     r"\b(?i:with|from|to|of|for|against|between|by|on|about|toward|towards|into|like|including|"
     r"among|alongside|under|over|at|in|than|and\s+between)\s+(?i:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}$"
 )
+_AFTER_CONJUNCT = re.compile(r"(?<=[A-Za-z])\s+(?:and|or)\s+(?:the\s+)?$")
 _INDEFINITE_ARTICLE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^\s*,?\s*(?:who|which)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
@@ -544,7 +545,9 @@ def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) ->
     before = sentence[: candidate.start]
     if _INDEFINITE_ARTICLE.search(before):
         return False  # "a Labour candidate": the name only describes a noun
-    return not _PREPOSITION.search(before) or bool(_SPOKESPERSON_FOR.search(before))
+    # "markets like Korea and Thailand": a conjunct shares the first one's preposition.
+    first_conjunct = _AFTER_CONJUNCT.sub(" ", before)
+    return not _PREPOSITION.search(first_conjunct) or bool(_SPOKESPERSON_FOR.search(before))
 
 
 def _owned_by_other_clause(between: str) -> bool:

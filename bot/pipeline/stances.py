@@ -40,6 +40,7 @@ CUES: dict[str, list[str]] = {
         r"(?:could|might|may)\s+(?:back|support|accept|consider)",
         r"(?:is|are)\s+(?:exploring|weighing|studying)",
         r"suggested|suggests|floated",
+        r"(?:is|are|was|were|am)\s+(?:\w+ly\s+)?(?:ready|prepared)\s+to\b",
         r"(?:has|have|had)\s+(?:\w+\s+)?plans\s+(?:for|to)\b",
         r"(?:is|are|was|were)\s+(?:being\s+)?(?:evaluated|reviewed|examined)\b",
         r"(?:am|is|are|was|were)\s+(?:\w+ly\s+)?looking\s+(?:at|into)\b",
@@ -64,6 +65,8 @@ CUES: dict[str, list[str]] = {
         r"(?:vote|voted|votes|voting)\s+against",
         r"(?:ruled|rules|rule|ruling)\s+against",
         r"refusal\s+to",
+        r"(?:is|are|was|were|am)\s+(?:\w+ly\s+)?against\b",
+        r"(?:hit|hits|hitting)\s+back\s+at\b",
         r"(?:there\s+(?:are|is|were|was)|(?:has|have|had))\s+no\s+(?:plans?|intention)\s+(?:to|for)\b",
         r"(?:refused|refuses|refuse|declined|declines)\s+to\s+(?:say|discuss|comment|confirm|reveal|name|accept)",
         r"(?:would|will)\s+not\s+(?:discuss|comment|say)",
@@ -95,6 +98,7 @@ CUES: dict[str, list[str]] = {
         r"(?:warned|warns|warn|told|tells|urged)\s+(?:\w+\s+){0,3}(?:not\s+to|against)\b",
         r"(?:it\s+(?:is|was)\s+)?(?:vital|essential|crucial|imperative)\s+(?:that|to)\b",
         r"(?:has|have)\s+(?:got\s+)?to\s+change",
+        r"(?:it\s+(?:is|was)\s+)?(?:high\s+)?time\s+(?:for\s+\w+\s+)?to\b",
         r"(?:must|should)\s+(?!not\b)",
     ],
     "commit": [
@@ -117,7 +121,9 @@ CUES: dict[str, list[str]] = {
         r"(?:signed|signs|sign)\s+up\s+to",
         r"(?:has|have|had)\s+(?:begun|launched|introduced|imposed)\b",
         r"(?:gave|given|give|giving)\s+way\s+(?:on|over|to)\b",
-        r"(?:backed|backs|endorsed|endorses|supported|supports|welcomed|welcomes)\b",
+        r"(?:backed|backs|endorsed|endorses|supported|supports|welcomed|welcomes|defended|defends)\b",
+        r"(?:is|are|was|were|am|remains?)\s+(?:\w+ly\s+)?determined\s+to\b",
+        r"(?:is|are|was|were|am)\s+(?:\w+ly\s+)?in\s+favour\s+of\b",
     ],
 }
 
@@ -129,6 +135,7 @@ ADJACENT_CUES: dict[str, list[str]] = {
         r"(?!not\b|never\b|be\b|have\b|play\b|need\b|likely\b|remain\b|continue\b|depend\b|"
         r"face\b|see\b|become\b|mean\b|come\b|seem\b|appear\b|prove\b|get\b|find\b|lead\b|"
         r"result\b|determine\b|shape\b|hinge\b|influence\b|affect\b|take\b|want\b)[a-z]+",
+        r"(?:is|are)\s+(?:also\s+|now\s+)?to\s+(?!be\b|have\b|face\b|blame\b|come\b)[a-z]+",
         r"would\s+(?:provide|boost|extend|introduce|cut|raise|scrap|spend|give|deploy|announce|"
         r"create|build|fund|increase|reduce|abolish|protect|restore|offer|support)\b",
     ],

@@ -415,3 +415,32 @@ def test_the_second_conjunct_of_a_prepositional_object_is_no_subject(registry) -
         registry, "Money moved to markets like Korea and Thailand and the rally should continue."
     )
     assert statements == []
+
+
+def test_it_said_makes_a_body_the_speaker_of_the_quotes_after(registry) -> None:
+    statements = _statements(
+        registry,
+        "The Commons health committee published its report.\n"
+        "Staffing was poor, it said.\n"
+        '"If the government is serious it needs to find more money."',
+    )
+    assert ("Commons health committee", "demand") in _pairs(statements)
+    assert "government" not in [s.actor.name for s in statements]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("Mr Clarke said he was ready to compromise.", "open"),
+        ("The Lib Dems are against the plan.", "refuse"),
+        ("Mr Clarke hit back at his critics.", "refuse"),
+        ("Mr Clarke said it was time to act.", "demand"),
+        ("Mr Clarke is determined to press ahead.", "commit"),
+        ("The Lib Dems are in favour of the change.", "commit"),
+        ("Mr Clarke defended the plan.", "commit"),
+        ("The Lib Dems are to launch their campaign.", "commit"),
+        ("Mr Clarke said he would resign.", "commit"),
+    ],
+)
+def test_uk_political_cue_lexicon(registry, sentence: str, stance: str) -> None:
+    assert [s.stance for s in _statements(registry, sentence)] == [stance]

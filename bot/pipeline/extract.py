@@ -466,7 +466,7 @@ def _speaker(
             after,
         ) or _SPEECH_VERB_BEFORE_SPEAKER.search(before):
             return mention.actor
-    pronoun = re.search(rf"(?<![\w'’])(he|she)\s+{_SPEECH_VERB}\b", sentence, re.IGNORECASE)
+    pronoun = re.search(rf"(?<![\w'’])(he|she|it|they)\s+{_SPEECH_VERB}\b", sentence, re.IGNORECASE)
     if pronoun:
         named_before = [m.actor for m in mentions if m.end <= pronoun.start()]
         named_after = [m.actor for m in mentions if m.start > pronoun.start()]
@@ -521,6 +521,9 @@ def _resolve_within(word: str, earlier: list[ActorRef]) -> ActorRef | None:
     if word.endswith("party"):
         parties = [a for a in earlier if a.party]
         return parties[-1] if parties else None
+    if word in {"it", "they"}:
+        bodies = [a for a in earlier if a.kind != "person"]
+        return bodies[-1] if bodies else None
     return None
 
 

@@ -444,3 +444,15 @@ def test_it_said_makes_a_body_the_speaker_of_the_quotes_after(registry) -> None:
 )
 def test_uk_political_cue_lexicon(registry, sentence: str, stance: str) -> None:
     assert [s.stance for s in _statements(registry, sentence)] == [stance]
+
+
+def test_a_group_named_by_a_plural_noun_holds_its_position(registry) -> None:
+    statements = _statements(
+        registry,
+        "Mr Brown met Japan, one of the biggest creditor nations.\n"
+        "But opposition parties say that will not happen.\n"
+        "She said ministers would consult on other proposals.",
+    )
+    assert ("opposition parties", "refuse") in _pairs(statements)
+    assert "creditor nations" not in [s.actor.name for s in statements]
+    assert "said ministers" not in [s.actor.name for s in statements]

@@ -135,6 +135,16 @@ _COUNTRY_NAMES = sorted(
 _COUNTRY = re.compile(
     r"(?<![\w'’.-])(?:" + "|".join(map(re.escape, _COUNTRY_NAMES)) + r")(?![\w-])"
 )
+# Groups named by a plural noun and what sets them apart: "creditor countries", "opposition
+# parties", "finance ministers" (a quantifier, "many countries", names no group).
+_PLURAL_GROUP = re.compile(
+    r"(?<![\w'’-])(?!(?:many|other|some|all|both|two|three|four|five|several|most|these|those|such|"
+    r"their|our|its|his|her|more|few|various|different|individual|the|and|or|of|in|on|to|for|"
+    r"with|by|from|at|as|that|which|who|whose|are|were|is|was|have|had|has|said|says|say|told|"
+    r"tells|tell|\w+ed)\b)[a-z][\w-]+\s+"
+    r"(?:countries|nations|states|governments|parties|groups|ministers|MPs|peers|unions|"
+    r"campaigners)(?![\w'’-])"
+)
 _POSSESSIVE = re.compile(r"^(?:['’]s|['’](?!\w))")
 
 
@@ -271,6 +281,8 @@ def discovered_mentions(
             found.append(_mention(actor, sentence, start, end))
             spans.append((start, end))
 
+    for match in _PLURAL_GROUP.finditer(sentence):
+        add(ActorRef(match.group(), "group"), match.start(), match.end())
     for match in _COUNTRY.finditer(sentence):
         if not _runs_into_longer_name(sentence, match.start(), match.end()):
             add(ActorRef(match.group(), "country"), match.start(), match.end())

@@ -29,6 +29,10 @@ _PREPOSITION = re.compile(
     r"among|alongside|under|over|at|in|than|and\s+between)\s+(?i:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}$"
 )
 _AFTER_CONJUNCT = re.compile(r"(?<=[A-Za-z])\s+(?:and|or)\s+(?:the\s+)?$")
+_PREPOSITION_BEFORE_NOUN = re.compile(
+    r"\b(?:of|for|with|from|to|by|among|between|against|on|in|at|like|including)\s+"
+    r"(?:the\s+)?(?:[a-z]+\s+){0,3}$"
+)
 _INDEFINITE_ARTICLE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^\s*,?\s*(?:who|which)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
@@ -546,6 +550,8 @@ def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) ->
     if candidate.possessive and _PERSON_NOUN_AFTER_POSSESSIVE.match(between):
         return False
     before = sentence[: candidate.start]
+    if sentence[candidate.start].islower() and _PREPOSITION_BEFORE_NOUN.search(before):
+        return False  # "one of the biggest creditor nations"
     if _INDEFINITE_ARTICLE.search(before):
         return False  # "a Labour candidate": the name only describes a noun
     # "markets like Korea and Thailand": a conjunct shares the first one's preposition.

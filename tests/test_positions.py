@@ -450,9 +450,16 @@ def test_a_group_named_by_a_plural_noun_holds_its_position(registry) -> None:
     statements = _statements(
         registry,
         "Mr Brown met Japan, one of the biggest creditor nations.\n"
-        "But opposition parties say that will not happen.\n"
+        "But opposition parties say they will vote against it.\n"
         "She said ministers would consult on other proposals.",
     )
     assert ("opposition parties", "refuse") in _pairs(statements)
     assert "creditor nations" not in [s.actor.name for s in statements]
     assert "said ministers" not in [s.actor.name for s in statements]
+
+
+def test_mr_before_a_registry_name_makes_him_a_man_she_cannot_refer_to(registry) -> None:
+    statements = _statements(
+        registry, "Mr Brown spoke first.\nShe said she would oppose the budget."
+    )
+    assert "Gordon Brown" not in [s.actor.name for s in statements]

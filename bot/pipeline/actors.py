@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -234,9 +234,11 @@ class Registry:
         for match in self._pattern.finditer(folded):
             if _runs_into_longer_name(folded, match.start(), match.end()):
                 continue
-            mentions.append(
-                _mention(self._by_alias[match.group()], sentence, match.start(), match.end())
-            )
+            actor = self._by_alias[match.group()]
+            gender = PERSON_TITLES.get(match.group().split()[0])
+            if actor.kind == "person" and gender and actor.gender is None:
+                actor = replace(actor, gender=gender)  # "Mr Brown": the registry's Brown is a man
+            mentions.append(_mention(actor, sentence, match.start(), match.end()))
         return mentions
 
 

@@ -463,3 +463,19 @@ def test_mr_before_a_registry_name_makes_him_a_man_she_cannot_refer_to(registry)
         registry, "Mr Brown spoke first.\nShe said she would oppose the budget."
     )
     assert "Gordon Brown" not in [s.actor.name for s in statements]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holder", "stance"),
+    [
+        (
+            'Jane Doe said the rules were "unworkable" and Mr Green\'s plan unfair.',
+            "Jane Doe",
+            "refuse",
+        ),
+        ("Jane Doe said it was wrong to cut the budget.", "Jane Doe", "refuse"),
+        ("Jane Doe said it was important that pupils are told.", "Jane Doe", "demand"),
+    ],
+)
+def test_judgements_and_necessity_in_reported_speech(registry, sentence, holder, stance) -> None:
+    assert _pairs(_statements(registry, sentence)) == [(holder, stance)]

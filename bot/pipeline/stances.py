@@ -74,7 +74,7 @@ CUES: dict[str, list[str]] = {
         r"(?:questioned|questions)\s+(?:the|whether|why)",
         r"there\s+(?:would|will)\s+be\s+no\b",
         r"(?:is|was|are|were)\s+(?:completely\s+|totally\s+)?untrue",
-        r"(?:uneasy|unhappy|concerned)\s+about",
+        r"(?:uneasy|unhappy|concerned|worried)\s+(?:about|by)",
         r"(?:branded|brands|described|describes|called|calls|dismissed)\s+(?:\w+\s+){0,4}as\s+[\"“]",
         r"(?:ruling|ruled)\s+out\s+the\s+direct",
         r"misdirected",
@@ -96,7 +96,8 @@ CUES: dict[str, list[str]] = {
         r"(?:objective|aim|goal)\s+of\s+(?:obtaining|securing|getting)",
         r"(?:wants?|wanted)\b(?!\s+to\b)",
         r"(?:warned|warns|warn|told|tells|urged)\s+(?:\w+\s+){0,3}(?:not\s+to|against)\b",
-        r"(?:it\s+(?:is|was)\s+)?(?:vital|essential|crucial|imperative)\s+(?:that|to)\b",
+        r"(?:it\s+(?:is|was)\s+)?(?:vital|essential|crucial|imperative|important|necessary)\s+"
+        r"(?:that|to)\b",
         r"(?:has|have)\s+(?:got\s+)?to\s+change",
         r"(?:it\s+(?:is|was)\s+)?(?:high\s+)?time\s+(?:for\s+\w+\s+)?to\b",
         r"(?:must|should)\s+(?!not\b)",
@@ -154,6 +155,9 @@ JUDGEMENTS = [
     r"ill-(?:advised|judged|conceived|thought-out)",
     r"misguided|wrong-headed|vacuous|desperate|irresponsible|unacceptable|disgraceful|shameful",
     r"(?:absurd|ludicrous|nonsense|stupid|disappointing|a\s+mistake|a\s+gimmick)\b",
+    r"(?:unfair|unworkable|flawed|draconian|undemocratic|unjust|unnecessary|outrageous|ridiculous|"
+    r"deplorable|appalling|fiasco|shambles|betrayal|scandalous|a\s+(?:con|sham|stunt|smokescreen))\b",
+    r"(?:is|was|are|were|be)\s+(?:\w+\s+)?wrong\b",
 ]
 
 # What someone says will happen, reported without a stance verb ("paid leave would be

@@ -366,6 +366,7 @@ def test_a_named_wife_is_the_later_mrs_and_her_husband_is_never_she(registry) ->
     )
     assert [(s.actor.name, s.stance) for s in statements] == [
         ("Sandra Howard", "commit"),
+        ("Sandra Howard", "commit"),
         ("Sandra Howard", "refuse"),
     ]
 
@@ -479,3 +480,12 @@ def test_mr_before_a_registry_name_makes_him_a_man_she_cannot_refer_to(registry)
 )
 def test_judgements_and_necessity_in_reported_speech(registry, sentence, holder, stance) -> None:
     assert _pairs(_statements(registry, sentence)) == [(holder, stance)]
+
+
+def test_what_is_announced_by_someone_is_their_position(registry) -> None:
+    statements = _statements(
+        registry,
+        "Maternity pay is to rise by £1,400 under proposals announced by the Trade and Industry "
+        "Secretary Patricia Hewitt.",
+    )
+    assert _pairs(statements) == [("Patricia Hewitt", "commit")]

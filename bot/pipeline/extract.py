@@ -33,6 +33,11 @@ _PREPOSITION_BEFORE_NOUN = re.compile(
     r"\b(?:of|for|with|from|to|by|among|between|against|on|in|at|like|including)\s+"
     r"(?:the\s+)?(?:[a-z]+\s+){0,3}$"
 )
+_ANNOUNCED_BY = re.compile(
+    r"\b(?:announced|unveiled|proposed|outlined|set\s+out|published)\s+by\s+(?:the\s+)?"
+    r"(?:[\w-]+\s+){0,5}$",
+    re.IGNORECASE,
+)
 _INDEFINITE_ARTICLE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^\s*,?\s*(?:who|which)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
@@ -241,11 +246,11 @@ class _Focus:
     def party_of(self, person: ActorRef) -> ActorRef | None:
         return self.parties_of.get(person.name)
 
-    def learn_family(self, sentence: str, mentions: list[Mention]) -> None:
-        """ "Michael Howard's ex-model wife, Sandra, …": Sandra Howard, a woman; he, a man.
-
-        So a later "Mrs Howard" is Sandra, not Michael, and "she" never means him.
+    def family_mentions(self, sentence: str, mentions: list[Mention]) -> list[Mention]:
+        """ "Michael Howard's ex-model wife, Sandra, is to …": Sandra Howard, a woman, is the
+        subject; he is a man. So a later "Mrs Howard" is Sandra and "she" never means him.
         """
+        found = []
         for mention in mentions:
             if mention.actor.kind != "person" or not mention.possessive:
                 continue
@@ -264,7 +269,9 @@ class _Focus:
                 gender=gender,
             )
             self.remember(surname, relative)
-            self.note(relative)
+            # The span runs over the closing comma: "Sandra, is to play" has her as subject.
+            found.append(Mention(relative, match.start("first"), match.end()))
+        return found
 
     def role_mentions(self, sentence: str) -> list[Mention]:
         found = []
@@ -385,8 +392,10 @@ def _sentence_statements(
         if all(m.end <= r.start or m.start >= r.end for r in roles)
     ]
     mentions = sorted(found + roles, key=lambda m: m.start)
+    mentions = sorted(mentions + focus.family_mentions(sentence, mentions), key=lambda m: m.start)
     focus.learn_parties(sentence, mentions)
     speaker = _speaker(index, sentence, mentions, focus, bylines, registry)
+    announcer = _announcer(sentence, mentions) if speaker is None else None
     candidates = _candidates(sentence, mentions, speaker, focus)
     is_question = sentence.rstrip(" \"”’'").endswith("?")
     quotes = _quote_spans(sentence)
@@ -407,7 +416,7 @@ def _sentence_statements(
                 ([(speaker, None)] if speaker is not None and (quotes or _speaks(sentence)) else [])
                 if cue.by_speaker
                 else _holders(sentence, cue, candidates, quotes, speaker)
-            )
+            ) or ([(announcer, None)] if announcer is not None else [])
             holders += [
                 (reporter, None)
                 for holder, reporter in holders
@@ -432,7 +441,6 @@ def _sentence_statements(
     for mention in reversed(plain or mentions):
         focus.note(mention.actor)
     focus.learn_roles(sentence, mentions)
-    focus.learn_family(sentence, mentions)
     focus.speaker = speaker if (quotes or _speaks(sentence)) else None
     if speaker is not None:
         focus.note(speaker)
@@ -440,6 +448,15 @@ def _sentence_statements(
 
 def _speaks(sentence: str) -> bool:
     return bool(re.search(rf"\b{_SPEECH_VERB}\b", sentence, re.IGNORECASE))
+
+
+def _announcer(sentence: str, mentions: list[Mention]) -> ActorRef | None:
+    """ "… as part of new proposals announced by the Trade and Industry Secretary Patricia
+    Hewitt": whoever announced what the sentence reports."""
+    return next(
+        (m.actor for m in mentions if _ANNOUNCED_BY.search(sentence, 0, m.start)),
+        None,
+    )
 
 
 def _quote_spans(sentence: str) -> list[tuple[int, int]]:

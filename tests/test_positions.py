@@ -489,3 +489,14 @@ def test_what_is_announced_by_someone_is_their_position(registry) -> None:
         "Secretary Patricia Hewitt.",
     )
     assert _pairs(statements) == [("Patricia Hewitt", "commit")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holder"),
+    [
+        ("The Countryside Alliance opposes the ban.", "Countryside Alliance"),
+        ("Sean O'Brien opposes the ban.", "Sean O'Brien"),
+    ],
+)
+def test_more_body_heads_and_irish_surnames_are_discovered(registry, sentence, holder) -> None:
+    assert _pairs(_statements(registry, sentence)) == [(holder, "refuse")]

@@ -84,7 +84,8 @@ _ORG_HEADS = (
     r"Association|Union|Office|Department|Ministry|Committee|Bank|Agency|Confederation|"
     r"Federation|Trust|Society|Service|Board|Court|Assembly|Foundation|Organi[sz]ation|Forum|"
     r"League|Inspectorate|Executive|Treasury|Commission|Congress|Senate|Cabinet|Watch|"
-    r"International|Network|Institute"
+    r"International|Network|Institute|Alliance|Coalition|Movement|Campaign|Partnership|Police|"
+    r"Tribunal|Parliament"
 )
 _CAP = r"[A-Z][\w'’&.-]*"
 _ORG = re.compile(
@@ -354,7 +355,10 @@ def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] 
     if not 2 <= len(names) <= 4 or names[-1][1] in _NOT_SURNAME:
         return None
     if not all(
-        re.fullmatch(r"[A-Z][a-z'’]+(?:-[A-Z][a-z]+)?|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+", word)
+        re.fullmatch(
+            r"[A-Z][a-z'’]+(?:-[A-Z][a-z]+)?|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+|[A-Z]['’][A-Z][a-z]+",
+            word,
+        )
         for _, word in names
     ):
         return None

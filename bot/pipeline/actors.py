@@ -112,9 +112,11 @@ _TITLED = re.compile(
 )
 _PARTICLES = frozenset("von van der den de da di du le la bin al dos del".split())
 # A run of capitalised words (particles allowed inside): "Shadow Home Secretary David Davis".
+# An apostrophe belongs to a name only before a capital: "O'Brien", never "Brown's".
+_NAME_WORD = r"[A-Z](?:[\w-]|['’](?=[A-Z]))*"
 _CAPITAL_RUN = re.compile(
-    r"(?<![\w'’.-])[A-Z][\w-]*(?:\s+(?:(?:von|van|der|den|de|da|di|du|le|la|bin|al|dos|del)\s+)*"
-    r"[A-Z][\w-]*)*"
+    rf"(?<![\w'’.-]){_NAME_WORD}(?:\s+(?:(?:von|van|der|den|de|da|di|du|le|la|bin|al|dos|del)\s+)*"
+    rf"{_NAME_WORD})*"
 )
 _ACRONYM = re.compile(r"(?<![\w.-])[A-Z]{2,6}(?![\w.-])")
 _POST_NOMINALS = _words("MP MEP MSP AM QC")

@@ -500,3 +500,15 @@ def test_what_is_announced_by_someone_is_their_position(registry) -> None:
 )
 def test_more_body_heads_and_irish_surnames_are_discovered(registry, sentence, holder) -> None:
     assert _pairs(_statements(registry, sentence)) == [(holder, "refuse")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holder"),
+    [
+        ("Labour campaign chiefs say there are no plans for an early election.", "Labour Party"),
+        ("Civil liberties groups criticised the bill.", "Civil liberties groups"),
+        ("The bill was debated as head teachers warned against it.", "head teachers"),
+    ],
+)
+def test_plural_groups_and_the_actors_they_belong_to(registry, sentence, holder) -> None:
+    assert [s.actor.name for s in _statements(registry, sentence)] == [holder]

@@ -90,7 +90,8 @@ _ORG_HEADS = (
 _CAP = r"[A-Z][\w'’&.-]*"
 _ORG = re.compile(
     rf"(?<![\w'’-])(?:{_CAP}\s+(?:(?:of|for|and|on|the|&)\s+)*){{1,6}}(?:{_ORG_HEADS})"
-    rf"(?:\s+(?:of|for)\s+{_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,2}})?(?![\w-])"  # "Union of Journalists"
+    rf"(?:\s+(?:of|for)\s+{_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,2}})?"  # "Union of Journalists"
+    r"(?![\w-]|\s+[A-Z][a-z])"  # "International Monetary Fund" does not end at "International"
 )
 # "Department for Trade and Industry": the head noun comes first.
 _ORG_HEAD_FIRST = re.compile(
@@ -140,13 +141,18 @@ _COUNTRY = re.compile(
 )
 # Groups named by a plural noun and what sets them apart: "creditor countries", "opposition
 # parties", "finance ministers" (a quantifier, "many countries", names no group).
+_NOT_GROUP_MODIFIER = (
+    r"(?!(?:many|other|some|all|both|two|three|four|five|several|most|these|those|such|their|our|"
+    r"its|his|her|more|few|various|different|individual|main|major|big|biggest|small|smaller|"
+    r"large|larger|the|and|or|of|in|on|to|for|with|by|from|at|as|that|which|who|whose|are|were|"
+    r"is|was|have|had|has|said|says|say|told|tells|tell|but|yet|so|however|meanwhile|now|also|"
+    r"then|when|while|if|because|since|although|though|after|before|during|an|this|\w+ed)\b)"
+)
 _PLURAL_GROUP = re.compile(
-    r"(?<![\w'’-])(?!(?:many|other|some|all|both|two|three|four|five|several|most|these|those|such|"
-    r"their|our|its|his|her|more|few|various|different|individual|the|and|or|of|in|on|to|for|"
-    r"with|by|from|at|as|that|which|who|whose|are|were|is|was|have|had|has|said|says|say|told|"
-    r"tells|tell|\w+ed)\b)[a-z][\w-]+\s+"
+    rf"(?<![\w'’-]){_NOT_GROUP_MODIFIER}[a-z][\w-]+\s+(?:{_NOT_GROUP_MODIFIER}[a-z][\w-]+\s+)?"
     r"(?:countries|nations|states|governments|parties|groups|ministers|MPs|peers|unions|"
-    r"campaigners)(?![\w'’-])"
+    r"campaigners|leaders|officials|teachers|doctors|employers|bosses|chiefs|backbenchers|"
+    r"rebels|critics|activists|councils)(?![\w'’-])"
 )
 _POSSESSIVE = re.compile(r"^(?:['’]s|['’](?!\w))")
 
@@ -286,8 +292,11 @@ def discovered_mentions(
             found.append(_mention(actor, sentence, start, end))
             spans.append((start, end))
 
-    for match in _PLURAL_GROUP.finditer(sentence):
-        add(ActorRef(match.group(), "group"), match.start(), match.end())
+    # Lower-cased first letter: "Head teachers say …" opens a sentence with a group.
+    for match in _PLURAL_GROUP.finditer(sentence[:1].lower() + sentence[1:]):
+        if any(0 < match.start() - end <= 1 for _, end in spans):
+            continue  # "Labour campaign chiefs", "G8 ministers" speak as Labour, the G8
+        add(ActorRef(sentence[match.start() : match.end()], "group"), match.start(), match.end())
     for match in _COUNTRY.finditer(sentence):
         if not _runs_into_longer_name(sentence, match.start(), match.end()):
             add(ActorRef(match.group(), "country"), match.start(), match.end())

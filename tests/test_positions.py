@@ -512,3 +512,16 @@ def test_more_body_heads_and_irish_surnames_are_discovered(registry, sentence, h
 )
 def test_plural_groups_and_the_actors_they_belong_to(registry, sentence, holder) -> None:
     assert [s.actor.name for s in _statements(registry, sentence)] == [holder]
+
+
+def test_an_acronym_is_the_body_whose_initials_it_spells(registry) -> None:
+    statements = _statements(
+        registry,
+        "The Qualifications and Curriculum Authority met on Monday.\nThe QCA rejected the plan.",
+    )
+    [statement] = statements
+    assert (statement.actor.name, statement.stance) == (
+        "Qualifications and Curriculum Authority",
+        "refuse",
+    )
+    assert "QCA" in statement.actor.aliases

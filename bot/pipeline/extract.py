@@ -38,6 +38,8 @@ _ANNOUNCED_BY = re.compile(
     r"(?:[\w-]+\s+){0,5}$",
     re.IGNORECASE,
 )
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+_NAME_LINKS = frozenset({"of", "and", "for", "the", "&", "on"})
 _INDEFINITE_ARTICLE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^\s*,?\s*(?:who|which)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
@@ -196,10 +198,12 @@ class _Focus:
     speaker: ActorRef | None = None
     by_surname: dict[str, list[ActorRef]] = field(default_factory=dict)
     roles: dict[str, ActorRef] = field(default_factory=dict)
-    # "a committee of MPs" before "the Commons science and technology committee" is named.
-    # "Shadow Home Secretary" as a stored alias of David Davis (single words are too vague).
-    titles: dict[str, list[str]] = field(default_factory=dict)
+    # Stored aliases the article teaches: "Shadow Home Secretary" for David Davis (a title
+    # of two words or more; single words are too vague), "QCA" for its body.
+    learned_aliases: dict[str, list[str]] = field(default_factory=dict)
+    bodies_by_initials: dict[str, ActorRef] = field(default_factory=dict)
     parties_of: dict[str, ActorRef] = field(default_factory=dict)
+    # "a committee of MPs" before "the Commons science and technology committee" is named.
     unnamed_bodies: dict[str, ActorRef] = field(default_factory=dict)
     named_bodies: dict[str, list[ActorRef]] = field(default_factory=dict)
 
@@ -231,7 +235,7 @@ class _Focus:
             self.roles[phrase] = mention.actor
             title = _ROLE_LEAD.sub("", role.group("role"))
             if len(title.split()) >= 2 and not mention.actor.surname_only:
-                self.titles.setdefault(mention.actor.name, []).append(title)
+                self.learned_aliases.setdefault(mention.actor.name, []).append(title)
 
     def learn_parties(self, sentence: str, mentions: list[Mention]) -> None:
         """ "Liberal Democrat spokeswoman for women Sandra Gidley" speaks for her party."""
@@ -303,13 +307,13 @@ class _Focus:
 
     def as_finally_known(self, actor: ActorRef) -> ActorRef:
         """The actor with all the article taught: the named body an unnamed one turned out
-        to be, and the titles a person was introduced with."""
+        to be, the titles a person was introduced with, a body's acronym."""
         for head, unnamed in self.unnamed_bodies.items():
             named = self.named_bodies.get(head, [])
             if unnamed == actor and len(named) == 1:
                 actor = replace(named[0], aliases=(*named[0].aliases, actor.name))
-        titles = self.titles.get(actor.name, [])
-        return replace(actor, aliases=tuple(dict.fromkeys((*actor.aliases, *titles))))
+        learned = self.learned_aliases.get(actor.name, [])
+        return replace(actor, aliases=tuple(dict.fromkeys((*actor.aliases, *learned))))
 
     def note(self, actor: ActorRef) -> None:
         queue = self.people if actor.kind == "person" else self.others
@@ -358,6 +362,8 @@ def _canonical(mention: Mention, focus: _Focus) -> Mention:
     The merged actor keeps every spelling seen, so "Ms Hewitt" becomes a stored alias.
     """
     actor = mention.actor
+    if actor.kind == "organisation":
+        return _expanded_acronym(mention, focus)
     if actor.kind != "person":
         return mention
     surname = actor.name.split()[-1]
@@ -375,6 +381,22 @@ def _canonical(mention: Mention, focus: _Focus) -> Mention:
     )
     focus.remember(surname, merged)
     return replace(mention, actor=merged)
+
+
+def _expanded_acronym(mention: Mention, focus: _Focus) -> Mention:
+    """ "the QCA" is the Qualifications and Curriculum Authority named before: the body whose
+    initials it spells; the acronym becomes its alias."""
+    name = mention.actor.name
+    if _ACRONYM.fullmatch(name):
+        body = focus.bodies_by_initials.get(name)
+        if body is None:
+            return mention
+        focus.learned_aliases.setdefault(body.name, []).append(name)
+        return replace(mention, actor=body)
+    initials = "".join(w[0] for w in name.split() if w.lower() not in _NAME_LINKS)
+    if len(initials) >= 2 and initials.isupper():
+        focus.bodies_by_initials.setdefault(initials, mention.actor)
+    return mention
 
 
 def _sentence_statements(

@@ -525,3 +525,25 @@ def test_an_acronym_is_the_body_whose_initials_it_spells(registry) -> None:
         "refuse",
     )
     assert "QCA" in statement.actor.aliases
+
+
+def test_a_lead_sentence_role_is_the_person_the_next_sentence_names(registry) -> None:
+    statements = _statements(
+        registry,
+        "Longer leave should be in the manifesto, the Trade and Industry Secretary has said.\n"
+        "Patricia Hewitt said the cost was being evaluated.\n"
+        "The minister told delegates that it was vital to act.",
+    )
+    assert _pairs(statements) == [
+        ("Patricia Hewitt", "demand"),
+        ("Patricia Hewitt", "open"),
+        ("Patricia Hewitt", "demand"),
+    ]
+    assert "Trade and Industry Secretary" in statements[0].actor.aliases
+
+
+def test_a_role_in_the_lead_never_named_holds_nothing(registry) -> None:
+    statements = _statements(
+        registry, "Taxes should fall, the chancellor has said.\nThe economy grew by 3%."
+    )
+    assert statements == []

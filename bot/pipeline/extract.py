@@ -21,6 +21,7 @@ from bot.pipeline.actors import ActorRef, Mention, Registry, find_mentions
 from bot.pipeline.article import CleanArticle
 from bot.pipeline.changes import topic_terms
 
+LEAD_SENTENCES = 1  # sentences 0 and 1 may name a role whose holder the next one names
 MAX_SUBJECT_DISTANCE = 220  # characters between a subject and its cue, roughly 35 words
 
 # Only the preposition ignores case: "on Thursday night after Japan" leaves Japan free.
@@ -39,6 +40,7 @@ _ANNOUNCED_BY = re.compile(
     re.IGNORECASE,
 )
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
+_NAME_AFTER = re.compile(r"\s+[A-Z]")
 _NAME_LINKS = frozenset({"of", "and", "for", "the", "&", "on"})
 _INDEFINITE_ARTICLE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^\s*,?\s*(?:who|which)\b", re.IGNORECASE)
@@ -203,6 +205,9 @@ class _Focus:
     learned_aliases: dict[str, list[str]] = field(default_factory=dict)
     bodies_by_initials: dict[str, ActorRef] = field(default_factory=dict)
     parties_of: dict[str, ActorRef] = field(default_factory=dict)
+    # Roles a lead sentence names without a person, and the person the next one names.
+    lead_roles: list[tuple[str, ActorRef, int]] = field(default_factory=list)
+    named_roles: dict[str, ActorRef] = field(default_factory=dict)
     # "a committee of MPs" before "the Commons science and technology committee" is named.
     unnamed_bodies: dict[str, ActorRef] = field(default_factory=dict)
     named_bodies: dict[str, list[ActorRef]] = field(default_factory=dict)
@@ -228,14 +233,30 @@ class _Focus:
             role = _ROLE_BEFORE_NAME.search(sentence[: mention.start])
             if role is None:
                 continue
-            phrase = role.group("role").lower()
-            for key in (phrase, phrase.split()[-1]):
-                if self.roles.setdefault(key, mention.actor) != mention.actor and key != phrase:
-                    self.roles[key] = _AMBIGUOUS
-            self.roles[phrase] = mention.actor
-            title = _ROLE_LEAD.sub("", role.group("role"))
-            if len(title.split()) >= 2 and not mention.actor.surname_only:
-                self.learned_aliases.setdefault(mention.actor.name, []).append(title)
+            self.learn_role(role.group("role"), mention.actor)
+
+    def learn_role(self, role: str, person: ActorRef) -> None:
+        phrase = role.lower()
+        head = phrase.split()[-1]
+        # A secretary of state or the chancellor is also "the minister".
+        keys = (phrase, head, *(("minister",) if head in {"secretary", "chancellor"} else ()))
+        for key in keys:
+            if self.roles.setdefault(key, person) != person and key != phrase:
+                self.roles[key] = _AMBIGUOUS
+        self.roles[phrase] = person
+        title = _ROLE_LEAD.sub("", role)
+        if len(title.split()) >= 2 and not person.surname_only:
+            self.learned_aliases.setdefault(person.name, []).append(title)
+
+    def name_lead_role(self, index: int, mentions: list[Mention]) -> None:
+        """ "…, the Trade and Industry Secretary has said. Patricia Hewitt said …": a lead
+        sentence gives the role, the next one the name."""
+        pending = [(role, actor) for role, actor, at in self.lead_roles if at == index - 1]
+        people = [m.actor for m in mentions if m.actor.kind == "person" and not m.possessive]
+        for role, placeholder in pending:
+            if people and placeholder.name not in self.named_roles:
+                self.named_roles[placeholder.name] = people[0]
+                self.learn_role(role, people[0])
 
     def learn_parties(self, sentence: str, mentions: list[Mention]) -> None:
         """ "Liberal Democrat spokeswoman for women Sandra Gidley" speaks for her party."""
@@ -277,10 +298,15 @@ class _Focus:
             found.append(Mention(relative, match.start("first"), match.end()))
         return found
 
-    def role_mentions(self, sentence: str) -> list[Mention]:
+    def role_mentions(self, index: int, sentence: str) -> list[Mention]:
         found = []
         for match in _THE_ROLE.finditer(sentence):
             actor = self.roles.get(match.group("role").lower())
+            possessive = sentence.startswith(("'s", "’s"), match.end())
+            named = _NAME_AFTER.match(sentence, match.end())  # "the … President Volodymyr Zelensky"
+            if actor is None and index <= LEAD_SENTENCES and not (possessive or named):
+                actor = ActorRef(f"({match.group('role')})", "person")
+                self.lead_roles.append((match.group("role"), actor, index))
             if actor is not None and actor is not _AMBIGUOUS:
                 found.append(Mention(actor, match.start(), match.end()))
         return found
@@ -312,6 +338,7 @@ class _Focus:
             named = self.named_bodies.get(head, [])
             if unnamed == actor and len(named) == 1:
                 actor = replace(named[0], aliases=(*named[0].aliases, actor.name))
+        actor = self.named_roles.get(actor.name, actor)
         learned = self.learned_aliases.get(actor.name, [])
         return replace(actor, aliases=tuple(dict.fromkeys((*actor.aliases, *learned))))
 
@@ -353,7 +380,12 @@ def extract_statements(article: CleanArticle, registry: Registry) -> list[Extrac
     statements: list[ExtractedStatement] = []
     for index, sentence in enumerate(article.sentences):
         statements.extend(_sentence_statements(index, sentence, registry, focus, bylines))
-    return [replace(s, actor=focus.as_finally_known(s.actor)) for s in statements]
+    unnamed_roles = {placeholder.name for _, placeholder, _ in focus.lead_roles}
+    return [
+        replace(s, actor=focus.as_finally_known(s.actor))
+        for s in statements
+        if s.actor.name not in unnamed_roles or s.actor.name in focus.named_roles
+    ]
 
 
 def _canonical(mention: Mention, focus: _Focus) -> Mention:
@@ -407,7 +439,7 @@ def _sentence_statements(
     bylines: dict[int, str],
 ) -> Iterator[ExtractedStatement]:
     # "The Tory co-chairman" is one person, not the Tory party: role phrases win overlaps.
-    roles = focus.role_mentions(sentence) + focus.body_mentions(sentence)
+    roles = focus.role_mentions(index, sentence) + focus.body_mentions(sentence)
     found = [
         _canonical(m, focus)
         for m in find_mentions(registry, sentence)
@@ -416,6 +448,7 @@ def _sentence_statements(
     mentions = sorted(found + roles, key=lambda m: m.start)
     mentions = sorted(mentions + focus.family_mentions(sentence, mentions), key=lambda m: m.start)
     focus.learn_parties(sentence, mentions)
+    focus.name_lead_role(index, mentions)
     speaker = _speaker(index, sentence, mentions, focus, bylines, registry)
     announcer = _announcer(sentence, mentions) if speaker is None else None
     candidates = _candidates(sentence, mentions, speaker, focus)

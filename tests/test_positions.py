@@ -547,3 +547,14 @@ def test_a_role_in_the_lead_never_named_holds_nothing(registry) -> None:
         registry, "Taxes should fall, the chancellor has said.\nThe economy grew by 3%."
     )
     assert statements == []
+
+
+def test_a_places_ministers_are_its_executive_named_later(registry) -> None:
+    statements = _statements(
+        registry,
+        "Welsh ministers insist they will still have the final say.\n"
+        "The Welsh Executive met on Monday.",
+    )
+    [statement] = statements
+    assert statement.actor.name == "Welsh Executive"
+    assert "Welsh ministers" in statement.actor.aliases

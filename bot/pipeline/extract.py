@@ -131,6 +131,7 @@ _COMMON_BODY = re.compile(
     r"commission|panel)\s+of\s+(?:MPs|peers)))(?![\w'’-])"
 )
 _GROUP_BODIES = frozenset({"law lords"})
+_PLACE_MINISTERS = re.compile(r"(?<![\w'’-])(?P<place>[A-Z][a-z]+)\s+ministers(?![\w'’-])")
 
 # "Gordon Brown's closest ally denied …": the possessor is not the one speaking.
 _PERSON_NOUN_AFTER_POSSESSIVE = re.compile(
@@ -208,6 +209,7 @@ class _Focus:
     # Roles a lead sentence names without a person, and the person the next one names.
     lead_roles: list[tuple[str, ActorRef, int]] = field(default_factory=list)
     named_roles: dict[str, ActorRef] = field(default_factory=dict)
+    place_ministers: dict[str, ActorRef] = field(default_factory=dict)
     # "a committee of MPs" before "the Commons science and technology committee" is named.
     unnamed_bodies: dict[str, ActorRef] = field(default_factory=dict)
     named_bodies: dict[str, list[ActorRef]] = field(default_factory=dict)
@@ -311,9 +313,24 @@ class _Focus:
                 found.append(Mention(actor, match.start(), match.end()))
         return found
 
-    def body_mentions(self, sentence: str) -> list[Mention]:
-        """ "the executive" is the Scottish Executive named before; else a body of its own."""
+    def government_of(self, place: str) -> ActorRef | None:
+        names = {f"{place} Executive", f"{place} Government", f"{place} government"}
+        return next((o for o in reversed(self.others) if o.name in names), None)
+
+    def body_mentions(self, sentence: str, registered: frozenset[str]) -> list[Mention]:
+        """ "the executive" is the Scottish Executive named before; else a body of its own.
+
+        "Scottish ministers" are the Scottish Executive, named before or after.
+        """
         found = []
+        for match in _PLACE_MINISTERS.finditer(sentence):
+            place = match["place"]
+            if place in registered:
+                continue  # "Labour ministers" speak as Labour
+            actor = self.government_of(place) or self.place_ministers.setdefault(
+                place, ActorRef(match.group(), "group")
+            )
+            found.append(Mention(actor, match.start(), match.end()))
         for match in _COMMON_BODY.finditer(sentence):
             head = re.sub(r"\s+", " ", match["head"] or match["indefinite_head"])
             body = match["body"] or match["indefinite"]
@@ -339,6 +356,10 @@ class _Focus:
             if unnamed == actor and len(named) == 1:
                 actor = replace(named[0], aliases=(*named[0].aliases, actor.name))
         actor = self.named_roles.get(actor.name, actor)
+        for place, ministers in self.place_ministers.items():
+            government = self.government_of(place)
+            if actor == ministers and government is not None:
+                actor = replace(government, aliases=(*government.aliases, ministers.name))
         learned = self.learned_aliases.get(actor.name, [])
         return replace(actor, aliases=tuple(dict.fromkeys((*actor.aliases, *learned))))
 
@@ -439,7 +460,9 @@ def _sentence_statements(
     bylines: dict[int, str],
 ) -> Iterator[ExtractedStatement]:
     # "The Tory co-chairman" is one person, not the Tory party: role phrases win overlaps.
-    roles = focus.role_mentions(index, sentence) + focus.body_mentions(sentence)
+    roles = focus.role_mentions(index, sentence) + focus.body_mentions(
+        sentence, registry.single_words
+    )
     found = [
         _canonical(m, focus)
         for m in find_mentions(registry, sentence)

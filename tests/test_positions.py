@@ -293,17 +293,20 @@ def test_insisting_that_something_is_so_rebuts_and_insisting_on_a_future_demands
 
 
 @pytest.mark.parametrize(
-    "sentence",
+    ("sentence", "reporter"),
     [
-        "Russia has agreed to a ceasefire, according to the White House.",
-        "The White House said Russia has reportedly agreed to a ceasefire.",
-        "Russia has agreed to a ceasefire, sources said.",
-        "Mr Peskov told the BBC that Russia had agreed to a ceasefire.",
+        ("Russia has agreed to a ceasefire, according to the White House.", "United States"),
+        ("The White House said Russia has reportedly agreed to a ceasefire.", "United States"),
+        ("Russia has agreed to a ceasefire, sources said.", None),
+        ("Russia has reportedly agreed to a ceasefire.", None),
+        ("Mr Peskov told the BBC that Russia had agreed to a ceasefire.", "Dmitry Peskov"),
+        ("Russia had agreed to a ceasefire, Mr Peskov told the BBC.", "Dmitry Peskov"),
     ],
 )
-def test_unconfirmed_reports_are_hedged(registry, sentence) -> None:
+def test_unconfirmed_reports_are_hedged_with_their_reporter(registry, sentence, reporter) -> None:
     [statement] = [s for s in _statements(registry, sentence) if s.actor.name == "Russia"]
     assert statement.stance == "commit" and statement.hedged
+    assert (statement.reported_by.name if statement.reported_by else None) == reporter
 
 
 def test_a_person_introduced_by_their_role_in_a_body_holds_the_position_with_it(registry) -> None:

@@ -790,6 +790,9 @@ def _reporter(
             return None
         if candidate.actor != subject.actor and stances.REPORTING.search(between):
             return candidate.actor
+    trailing = next((c for c in candidates if c.start > subject.end and c.actor == speaker), None)
+    if trailing is not None and speaker != subject.actor:
+        return speaker  # "Russia had agreed, Mr Peskov told the BBC"
     return None
 
 

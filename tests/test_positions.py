@@ -561,3 +561,8 @@ def test_a_places_ministers_are_its_executive_named_later(registry) -> None:
     [statement] = statements
     assert statement.actor.name == "Welsh Executive"
     assert "Welsh ministers" in statement.actor.aliases
+
+
+def test_a_registry_person_named_in_full_is_also_known_by_surname(registry) -> None:
+    [statement] = _statements(registry, "Gordon Brown pledged to cut taxes.")
+    assert "Brown" in statement.actor.aliases

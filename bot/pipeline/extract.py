@@ -423,6 +423,9 @@ def _canonical(mention: Mention, focus: _Focus) -> Mention:
     if actor.surname_only:
         known = focus.person_called(surname, actor.gender)
     else:
+        # The bare surname is an alias too, for a registry person named in full ("Brown").
+        actor = replace(actor, aliases=tuple(dict.fromkeys((*actor.aliases, surname))))
+        mention = replace(mention, actor=actor)
         known = next((p for p in focus.by_surname.get(surname, []) if p == actor), None)
     if known is None:
         focus.remember(surname, actor)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -126,33 +126,32 @@ _NOT_ACRONYM = _words(
     TV MP MPs PM AM GMT BST CEO OK UN EU US UK USA NATO GDP VAT NHS BBC ITV GMTV AP AFP
     """
 )
-# Countries by their everyday names ("Japan", "Canada"), for stories the registry never saw.
-_COUNTRY_NAMES = sorted(
-    (
-        name
-        for name in (getattr(c, "common_name", None) or c.name for c in pycountry.countries)
-        if not re.search(r"[,(]", name)
-    ),
-    key=len,
-    reverse=True,
-)
-_COUNTRY = re.compile(
-    r"(?<![\w'’.-])(?:" + "|".join(map(re.escape, _COUNTRY_NAMES)) + r")(?![\w-])"
-)
+# Countries by their everyday names ("Japan", "Canada"), for stories the registry never saw,
+# looked up by first word (one regex of 249 names would cost more than all other discovery).
+_COUNTRIES_BY_FIRST_WORD: dict[str, list[str]] = {}
+for _name in sorted(
+    (getattr(c, "common_name", None) or c.name for c in pycountry.countries), key=len, reverse=True
+):
+    if not re.search(r"[,(]", _name):
+        _COUNTRIES_BY_FIRST_WORD.setdefault(_name.split()[0], []).append(_name)
+_CAPITALISED_WORD = re.compile(r"(?<![\w'’.-])[^\W\da-z_]\w*")
 # Groups named by a plural noun and what sets them apart: "creditor countries", "opposition
 # parties", "finance ministers" (a quantifier, "many countries", names no group).
-_NOT_GROUP_MODIFIER = (
-    r"(?!(?:many|other|some|all|both|two|three|four|five|several|most|these|those|such|their|our|"
-    r"its|his|her|more|few|various|different|individual|main|major|big|biggest|small|smaller|"
-    r"large|larger|the|and|or|of|in|on|to|for|with|by|from|at|as|that|which|who|whose|are|were|"
-    r"is|was|have|had|has|said|says|say|told|tells|tell|but|yet|so|however|meanwhile|now|also|"
-    r"then|when|while|if|because|since|although|though|after|before|during|an|this|\w+ed)\b)"
-)
-_PLURAL_GROUP = re.compile(
-    rf"(?<![\w'’-]){_NOT_GROUP_MODIFIER}[a-z][\w-]+\s+(?:{_NOT_GROUP_MODIFIER}[a-z][\w-]+\s+)?"
-    r"(?:countries|nations|states|governments|parties|groups|ministers|MPs|peers|unions|"
+_GROUP_HEAD = re.compile(
+    r"\b(?:countries|nations|states|governments|parties|groups|ministers|MPs|peers|unions|"
     r"campaigners|leaders|officials|teachers|doctors|employers|bosses|chiefs|backbenchers|"
     r"rebels|critics|activists|councils)(?![\w'’-])"
+)
+# The one or two words before a group's head noun (searched in a short window before it).
+_GROUP_MODIFIERS = re.compile(r"(?:(?<![\w'’-])([a-z][\w-]+)\s+)?(?<![\w'’-])([a-z][\w-]+)\s+$")
+_NOT_GROUP_MODIFIERS = _words(
+    """
+    many other some all both two three four five several most these those such their our its
+    his her more few various different individual main major big biggest small smaller large
+    larger the and or of in on to for with by from at as that which who whose are were is was
+    have had has said says say told tells tell but yet so however meanwhile now also then when
+    while if because since although though after before during an this
+    """
 )
 _POSSESSIVE = re.compile(r"^(?:['’]s|['’](?!\w))")
 
@@ -292,14 +291,13 @@ def discovered_mentions(
             found.append(_mention(actor, sentence, start, end))
             spans.append((start, end))
 
-    # Lower-cased first letter: "Head teachers say …" opens a sentence with a group.
-    for match in _PLURAL_GROUP.finditer(sentence[:1].lower() + sentence[1:]):
-        if any(0 < match.start() - end <= 1 for _, end in spans):
+    for start, end in _plural_groups(sentence):
+        if any(0 < start - taken_end <= 1 for _, taken_end in spans):
             continue  # "Labour campaign chiefs", "G8 ministers" speak as Labour, the G8
-        add(ActorRef(sentence[match.start() : match.end()], "group"), match.start(), match.end())
-    for match in _COUNTRY.finditer(sentence):
-        if not _runs_into_longer_name(sentence, match.start(), match.end()):
-            add(ActorRef(match.group(), "country"), match.start(), match.end())
+        add(ActorRef(sentence[start:end], "group"), start, end)
+    for start, end in _countries(sentence):
+        if not _runs_into_longer_name(sentence, start, end):
+            add(ActorRef(sentence[start:end], "country"), start, end)
     for match in _ORG_HEAD_FIRST.finditer(sentence):
         add(ActorRef(match.group(), "organisation"), match.start(), match.end())
     for match in _ORG.finditer(sentence):
@@ -339,6 +337,40 @@ def discovered_mentions(
         if match.group() not in _NOT_ACRONYM:
             add(ActorRef(match.group(), "organisation"), match.start(), match.end())
     return found
+
+
+def _plural_groups(sentence: str) -> Iterator[tuple[int, int]]:
+    """Spans of "creditor countries", "civil liberties groups": a head noun and the one or two
+    words before it that set the group apart (never "many countries", "said ministers")."""
+    # Lower-cased first letter: "Head teachers say …" opens a sentence with a group.
+    text = sentence[:1].lower() + sentence[1:]
+    for head in _GROUP_HEAD.finditer(text):
+        window = max(0, head.start() - 60)
+        found = _GROUP_MODIFIERS.search(text, window, head.start())
+        if found is None:
+            continue
+        starts = [
+            found.start(group)
+            for group in (1, 2)
+            if found.group(group) and _sets_a_group_apart(found.group(group))
+        ]
+        if found.group(2) and _sets_a_group_apart(found.group(2)):
+            yield starts[0], head.end()
+
+
+def _sets_a_group_apart(word: str) -> bool:
+    return word not in _NOT_GROUP_MODIFIERS and not word.endswith("ed")
+
+
+def _countries(sentence: str) -> Iterator[tuple[int, int]]:
+    for word in _CAPITALISED_WORD.finditer(sentence):
+        for name in _COUNTRIES_BY_FIRST_WORD.get(word.group(), ()):
+            end = word.start() + len(name)
+            if sentence.startswith(name, word.start()) and not re.match(
+                r"[\w-]", sentence[end : end + 1]
+            ):
+                yield word.start(), end
+                break
 
 
 def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] | None:

@@ -226,34 +226,55 @@ class Cue:
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
-    return re.compile(
-        r"(?<![\w-])(?:" + "|".join(f"(?:{pattern})" for pattern in patterns) + r")",
-        re.IGNORECASE,
-    )
+    """Patterns are lower case and run on the lower-cased sentence (``_folded``): matching
+    case-sensitively is over twice as fast as ``re.IGNORECASE``."""
+    return re.compile(r"(?<![\w-])(?:" + "|".join(f"(?:{pattern})" for pattern in patterns) + r")")
 
 
-_CUE_PATTERNS = [
-    *((stance, {}, _compile(patterns)) for stance, patterns in CUES.items()),
-    *(
-        (stance, {"adjacent": True}, _compile(patterns))
-        for stance, patterns in ADJACENT_CUES.items()
-    ),
-    ("refuse", {"weak": True}, _compile(CRITICISM)),
-    ("refuse", {"by_speaker": True}, _compile(JUDGEMENTS)),
-    ("commit", {"by_speaker": True, "weak": True}, _compile(REPORTED_FUTURE)),
-    ("commit", {"agent_after": True}, _compile(COMMITMENT_BY)),
-    ("commit", {"adjacent": True, "reported": True, "weak": True}, _compile(REPORTED_WOULD)),
+def _folded(sentence: str) -> str:
+    """The sentence in lower case, every character at its own offset."""
+    folded = sentence.lower()
+    if len(folded) == len(sentence):
+        return folded
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in sentence)  # "İ" grows
+
+
+_CUE_PATTERNS: list[tuple[str, dict[str, bool], re.Pattern[str]]] = [
+    (stance, {}, _compile(patterns)) for stance, patterns in CUES.items()
 ]
+# The smaller lists of special cues share one pass: a lookahead reports every start, and at
+# one start the first list that matches wins, so weak lists come last as in ``find_cues``.
+_SPECIAL_CUES: list[tuple[str, dict[str, bool], list[str]]] = [
+    *((stance, {"adjacent": True}, patterns) for stance, patterns in ADJACENT_CUES.items()),
+    ("refuse", {"by_speaker": True}, JUDGEMENTS),
+    ("commit", {"agent_after": True}, COMMITMENT_BY),
+    ("refuse", {"weak": True}, CRITICISM),
+    ("commit", {"by_speaker": True, "weak": True}, REPORTED_FUTURE),
+    ("commit", {"adjacent": True, "reported": True, "weak": True}, REPORTED_WOULD),
+]
+_SPECIAL = re.compile(
+    r"(?<![\w-])(?="
+    + "|".join(
+        f"(?P<special{number}>" + "|".join(f"(?:{p})" for p in patterns) + ")"
+        for number, (_, _, patterns) in enumerate(_SPECIAL_CUES)
+    )
+    + ")"
+)
 _NO_POSITION = _compile(NO_POSITION)
 
 
 def find_cues(sentence: str) -> list[Cue]:
     """Every stance cue in the sentence, overlaps resolved in favour of the longer cue."""
+    folded = _folded(sentence)
     found = [
         Cue(stance, match.start(), match.end(), **kind)
         for stance, kind, pattern in _CUE_PATTERNS
-        for match in pattern.finditer(sentence)
+        for match in pattern.finditer(folded)
     ]
+    for match in _SPECIAL.finditer(folded):
+        group = match.lastgroup or ""
+        stance, kind, _ = _SPECIAL_CUES[int(group.removeprefix("special"))]
+        found.append(Cue(stance, match.start(group), match.end(group), **kind))
     found.sort(key=lambda cue: (cue.weak, -(cue.end - cue.start), _RANK[cue.stance]))
     kept: list[Cue] = []
     for cue in found:
@@ -264,4 +285,4 @@ def find_cues(sentence: str) -> list[Cue]:
 
 def cancelling_spans(sentence: str) -> list[tuple[int, int]]:
     """Spans of phrases such as "stopped short of" that cancel the cue right after them."""
-    return [(match.start(), match.end()) for match in _NO_POSITION.finditer(sentence)]
+    return [(match.start(), match.end()) for match in _NO_POSITION.finditer(_folded(sentence))]

@@ -566,3 +566,29 @@ def test_a_places_ministers_are_its_executive_named_later(registry) -> None:
 def test_a_registry_person_named_in_full_is_also_known_by_surname(registry) -> None:
     [statement] = _statements(registry, "Gordon Brown pledged to cut taxes.")
     assert "Brown" in statement.actor.aliases
+
+
+def test_an_actor_inside_a_quote_is_not_its_speaker_and_a_nameless_subject_holds_nothing(
+    registry,
+) -> None:
+    statements = _statements(
+        registry,
+        '"People will use it as an excuse to come back to India," said Bhanu Baweja, a strategist.',
+    )
+    assert statements == []
+
+
+def test_an_analyst_of_a_firm_speaks_for_himself_and_will_still_be_is_no_cue(registry) -> None:
+    statements = _statements(
+        registry,
+        "Analyst Mike Powell of Dresdner Kleinwort Wasserstein says revenues will still be short.",
+    )
+    assert statements == []
+
+
+def test_warned_with_a_time_before_that_still_warns(registry) -> None:
+    statements = _statements(
+        registry,
+        "The IMF warned on Thursday that the deficit was too large and would hamper growth.",
+    )
+    assert _pairs(statements) == [("IMF", "refuse")]

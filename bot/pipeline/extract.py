@@ -64,6 +64,13 @@ _SPEECH_VERB = (
     r"(?:said|says|told|added|stated|noted|warned|insisted|argued|explained|wrote|declared|"
     r"responded|replied|continued|went\s+on)"
 )
+# "Ms Hewitt said", "Theresa May, said", "Mr Balls, a prospective Labour MP, said", never
+# across a quotation mark ('India," said Bhanu Baweja').
+_SPEECH_VERB_AFTER_SPEAKER = re.compile(
+    rf"^\s*(?:spokes(?:man|woman|person)\s+)?(?:,[^,\"“”]{{0,100}})?,?\s*(?:(?:has|have|had)\s+)?"
+    rf"{_SPEECH_VERB}\b"
+)
+_PERSON_OF_BODY = re.compile(r"\s+(?:of|at|from)\s+(?:the\s+)?")
 # "…, said Mr Blair" names the speaker after the verb; "told Ms Sturgeon" names the listener.
 _SPEECH_VERB_BEFORE_SPEAKER = re.compile(
     r"(?:^|[,\"”’]\s*)(?:said|says|added|stated|noted|warned|insisted|argued|explained|declared|responded|"
@@ -71,8 +78,8 @@ _SPEECH_VERB_BEFORE_SPEAKER = re.compile(
     re.IGNORECASE,
 )
 _PRONOUN = re.compile(
-    r"(?<![\w'’])(?P<word>he|she|they|it|i|we|his|her|their|its|the\s+party|her\s+party|his\s+party|"
-    r"their\s+party)(?!\w)",
+    r"(?<![\w'’])(?P<word>the\s+party|her\s+party|his\s+party|their\s+party|he|she|they|it|i|we|"
+    r"his|her|their|its)(?!\w)",
     re.IGNORECASE,
 )
 _REPORTING_BEFORE_THAT = re.compile(
@@ -559,14 +566,17 @@ def _speaker(
     registry: Registry,
 ) -> ActorRef | None:
     """Who speaks the quoted or first-person words of this sentence, if anyone does."""
-    for mention in mentions:
+    for number, mention in enumerate(mentions):
         before = sentence[: mention.start]
         after = sentence[mention.end :]
-        if re.match(
-            rf"^\s*(?:spokes(?:man|woman|person)\s+)?(?:,[^,]{{0,100}})?,?\s*(?:(?:has|have|had)\s+)?"
-            rf"{_SPEECH_VERB}\b",
-            after,
-        ) or _SPEECH_VERB_BEFORE_SPEAKER.search(before):
+        if _SPEECH_VERB_AFTER_SPEAKER.match(after) or _SPEECH_VERB_BEFORE_SPEAKER.search(before):
+            previous = mentions[number - 1] if number else None
+            if (
+                previous is not None
+                and previous.actor.kind == "person"
+                and _PERSON_OF_BODY.fullmatch(sentence[previous.end : mention.start])
+            ):
+                return previous.actor  # "Mike Powell of Dresdner Kleinwort Wasserstein says"
             return mention.actor
     pronoun = re.search(rf"(?<![\w'’])(he|she|it|they)\s+{_SPEECH_VERB}\b", sentence, re.IGNORECASE)
     if pronoun:
@@ -688,6 +698,8 @@ def _holders(
     before = [c for c in candidates if c.end <= cue.start and (quote is None or c.start > quote[0])]
     eligible = [c for c in before if _eligible_subject(sentence, c, cue)]
     if not eligible:
+        if cue.adjacent:
+            return []  # "people will use it": the cue's own subject is no actor
         if speaker is not None and (
             quote is not None or re.match(r"^(?:I|We)\b", sentence) or _speaks(sentence)
         ):

@@ -61,7 +61,7 @@ CUES: dict[str, list[str]] = {
         r"(?:is|are|was|were)\s+(?:un|not\s+)willing\s+to",
         r"careful\s+not\s+to\s+commit",
         r"(?:vetoed|vetoes|blocked|blocks)\b",
-        r"(?:warned|warns)\s+(?:against|that)",
+        r"(?:warned|warns)\s+(?:against|(?:\w+\s+){0,3}?that)",
         r"(?:vote|voted|votes|voting)\s+against",
         r"(?:ruled|rules|rule|ruling)\s+against",
         r"refusal\s+to",
@@ -133,7 +133,7 @@ CUES: dict[str, list[str]] = {
 ADJACENT_CUES: dict[str, list[str]] = {
     "commit": [
         r"(?:will|shall|'ll)\s+(?:definitely\s+|also\s+|now\s+|still\s+|certainly\s+)?"
-        r"(?!not\b|never\b|be\b|have\b|play\b|need\b|likely\b|remain\b|continue\b|depend\b|"
+        r"(?!definitely\b|also\b|now\b|still\b|certainly\b|not\b|never\b|be\b|have\b|play\b|need\b|likely\b|remain\b|continue\b|depend\b|"
         r"face\b|see\b|become\b|mean\b|come\b|seem\b|appear\b|prove\b|get\b|find\b|lead\b|"
         r"result\b|determine\b|shape\b|hinge\b|influence\b|affect\b|take\b|want\b)[a-z]+",
         r"(?:is|are)\s+(?:also\s+|now\s+)?to\s+(?!be\b|have\b|face\b|blame\b|come\b)[a-z]+",

@@ -385,7 +385,7 @@ def test_a_party_spokesperson_holds_the_party_position_they_voice(registry) -> N
     statements = _by_actor(
         _statements(
             registry,
-            'Lib Dem spokeswoman Jane Doe said: "The Liberal Democrats feel this money is misdirected."',
+            'Lib Dem spokeswoman Jane Doe said: "The Liberal Democrats oppose this plan."',
         )
     )
     assert statements["Jane Doe"][0].stance == "refuse" and not statements["Jane Doe"][0].hedged
@@ -592,3 +592,10 @@ def test_warned_with_a_time_before_that_still_warns(registry) -> None:
         "The IMF warned on Thursday that the deficit was too large and would hamper growth.",
     )
     assert _pairs(statements) == [("IMF", "refuse")]
+
+
+def test_what_a_passive_cue_is_about_does_not_hold_it(registry) -> None:
+    statements = _statements(
+        registry, "The Google toolbar was widely criticised by net users and later dropped."
+    )
+    assert statements == []

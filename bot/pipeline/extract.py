@@ -42,6 +42,8 @@ _ANNOUNCED_BY = re.compile(
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
 _NAME_AFTER = re.compile(r"\s+[A-Z]")
 _NAME_LINKS = frozenset({"of", "and", "for", "the", "&", "on"})
+_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|be|is|are)\s+(?:\w+ly\s+)?$")
+_PARTICIPLE = re.compile(r"\w+(?:ed|en)\b|sought\b|held\b|made\b", re.IGNORECASE)
 _INDEFINITE_ARTICLE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^\s*,?\s*(?:who|which)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
@@ -691,9 +693,10 @@ def _holders(
             for c in candidates
             if c.start >= cue.end and re.fullmatch(r"\s+(?:the\s+)?", sentence[cue.end : c.start])
         ]
-    agent = _passive_agent(sentence, cue, candidates)
-    if agent is not None:
-        return [(agent.actor, None)]
+    if _PASSIVE_BEFORE.search(sentence, 0, cue.start) and _PARTICIPLE.match(sentence, cue.start):
+        # "It was widely criticised by net users": the subject is what the cue is about.
+        agent = _passive_agent(sentence, cue, candidates)
+        return [(agent.actor, None)] if agent is not None else []
     quote = next(((s, e) for s, e in quotes if s < cue.start < e), None)
     before = [c for c in candidates if c.end <= cue.start and (quote is None or c.start > quote[0])]
     eligible = [c for c in before if _eligible_subject(sentence, c, cue)]
@@ -741,8 +744,6 @@ def _person_heading(
 def _passive_agent(
     sentence: str, cue: stances.Cue, candidates: list[_Candidate]
 ) -> _Candidate | None:
-    if not re.search(r"\b(?:was|were|been|being|be|is|are)\s+(?:\w+\s+)?$", sentence[: cue.start]):
-        return None
     for candidate in candidates:
         if candidate.start > cue.end and _PASSIVE_AGENT.match(sentence[cue.end : candidate.start]):
             return candidate

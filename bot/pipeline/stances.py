@@ -77,7 +77,6 @@ CUES: dict[str, list[str]] = {
         r"(?:uneasy|unhappy|concerned|worried)\s+(?:about|by)",
         r"(?:branded|brands|described|describes|called|calls|dismissed)\s+(?:\w+\s+){0,4}as\s+[\"“]",
         r"(?:ruling|ruled)\s+out\s+the\s+direct",
-        r"misdirected",
     ],
     "demand": [
         r"(?:am|is|are)\s+asking",
@@ -153,7 +152,7 @@ CRITICISM = [
 # they describe: 'said Jack McConnell's comment was "ill-advised"'.
 JUDGEMENTS = [
     r"ill-(?:advised|judged|conceived|thought-out)",
-    r"misguided|wrong-headed|vacuous|desperate|irresponsible|unacceptable|disgraceful|shameful",
+    r"misguided|misdirected|wrong-headed|vacuous|desperate|irresponsible|unacceptable|disgraceful|shameful",
     r"(?:absurd|ludicrous|nonsense|stupid|disappointing|a\s+mistake|a\s+gimmick)\b",
     r"(?:unfair|unworkable|flawed|draconian|undemocratic|unjust|unnecessary|outrageous|ridiculous|"
     r"deplorable|appalling|fiasco|shambles|betrayal|scandalous|a\s+(?:con|sham|stunt|smokescreen))\b",

@@ -599,3 +599,17 @@ def test_what_a_passive_cue_is_about_does_not_hold_it(registry) -> None:
         registry, "The Google toolbar was widely criticised by net users and later dropped."
     )
     assert statements == []
+
+
+def test_a_middle_initial_stays_in_a_name_and_the_lords_are_a_house(registry) -> None:
+    statements = _statements(
+        registry, "George W Bush pledged to cut taxes.\nBut the Lords rejected the plan."
+    )
+    assert _pairs(statements) == [("George W Bush", "commit"), ("House of Lords", "refuse")]
+
+
+def test_a_place_before_a_named_speaker_is_not_the_speaker(registry) -> None:
+    statements = _statements(
+        registry, 'In the Commons, Mr Howard said: "It must be subject to a sunset clause."'
+    )
+    assert _pairs(statements) == [("Michael Howard", "demand")]

@@ -373,6 +373,11 @@ def _countries(sentence: str) -> Iterator[tuple[int, int]]:
                 break
 
 
+_NAME_PART = re.compile(
+    r"[A-Z][a-z'’]+(?:-[A-Z][a-z]+)?|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+|[A-Z]['’][A-Z][a-z]+"
+)
+
+
 def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] | None:
     """Offset and length of a "First Last" name inside a capitalised run, role words peeled off.
 
@@ -398,12 +403,9 @@ def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] 
     if not 2 <= len(names) <= 4 or names[-1][1] in _NOT_SURNAME:
         return None
     if not all(
-        re.fullmatch(
-            r"[A-Z][a-z'’]+(?:-[A-Z][a-z]+)?|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+|[A-Z]['’][A-Z][a-z]+",
-            word,
-        )
-        for _, word in names
-    ):
+        _NAME_PART.fullmatch(word) or (0 < number < len(names) - 1 and len(word) == 1)
+        for number, (_, word) in enumerate(names)
+    ):  # a single capital inside is a middle initial: "George W Bush"
         return None
     start = tokens[0][0]
     return start, tokens[-1][0] + len(tokens[-1][1]) - start

@@ -69,7 +69,7 @@ _SPEECH_VERB = (
 # "Ms Hewitt said", "Theresa May, said", "Mr Balls, a prospective Labour MP, said", never
 # across a quotation mark ('India," said Bhanu Baweja').
 _SPEECH_VERB_AFTER_SPEAKER = re.compile(
-    rf"^\s*(?:spokes(?:man|woman|person)\s+)?(?:,[^,\"“”]{{0,100}})?,?\s*(?:(?:has|have|had)\s+)?"
+    rf"^\s*(?:spokes(?:man|woman|person)\s+)?(?:,[^,\"“”]{{0,100}},\s*|,\s*)?(?:(?:has|have|had)\s+)?"
     rf"{_SPEECH_VERB}\b"
 )
 _PERSON_OF_BODY = re.compile(r"\s+(?:of|at|from)\s+(?:the\s+)?")
@@ -135,11 +135,13 @@ _AMBIGUOUS = ActorRef("(ambiguous role)", "person")
 # "the Commons science and technology committee" (a capitalised word makes it a name).
 _COMMON_BODY = re.compile(
     r"(?<![\w'’-])(?:[Tt]he\s+(?P<body>(?P<named>[A-Z][\w-]*\s+(?:(?:[a-z]+|and)\s+){0,3})?"
-    r"(?P<head>government|executive|committee|council|cabinet|commission|inquiry|law\s+lords)"
+    r"(?P<head>government|executive|committee|council|cabinet|commission|inquiry|law\s+lords|"
+    r"Lords|Commons)"
     r"(?:\s+of\s+(?:MPs|peers))?)|[Aa]\s+(?P<indefinite>(?P<indefinite_head>committee|council|"
     r"commission|panel)\s+of\s+(?:MPs|peers)))(?![\w'’-])"
 )
 _GROUP_BODIES = frozenset({"law lords"})
+_HOUSES = {"Lords": "House of Lords", "Commons": "House of Commons"}
 _PLACE_MINISTERS = re.compile(r"(?<![\w'’-])(?P<place>[A-Z][a-z]+)\s+ministers(?![\w'’-])")
 
 # "Gordon Brown's closest ally denied …": the possessor is not the one speaking.
@@ -343,7 +345,9 @@ class _Focus:
         for match in _COMMON_BODY.finditer(sentence):
             head = re.sub(r"\s+", " ", match["head"] or match["indefinite_head"])
             body = match["body"] or match["indefinite"]
-            if match["named"]:
+            if head in _HOUSES:
+                actor = ActorRef(_HOUSES[head], "organisation")  # "the Lords"
+            elif match["named"]:
                 actor = ActorRef(body, "organisation")
                 known = self.named_bodies.setdefault(head, [])
                 if actor not in known:
@@ -403,7 +407,8 @@ def extract_statements(article: CleanArticle, registry: Registry) -> list[Extrac
     focus = _Focus()
     for actor in registry.actors:
         if actor.kind == "person":
-            for alias in actor.aliases:
+            # "Mr Howard" is the registry's Michael Howard unless the article names another.
+            for alias in (actor.name.split()[-1], *actor.aliases):
                 if " " not in alias:
                     focus.remember(alias, actor)
     bylines = {index: text for index, text in article.bylines}

@@ -612,4 +612,4 @@ def test_a_place_before_a_named_speaker_is_not_the_speaker(registry) -> None:
     statements = _statements(
         registry, 'In the Commons, Mr Howard said: "It must be subject to a sunset clause."'
     )
-    assert _pairs(statements) == [("Michael Howard", "demand")]
+    assert _pairs(statements) == [("Mr Howard", "demand")]

@@ -407,8 +407,7 @@ def extract_statements(article: CleanArticle, registry: Registry) -> list[Extrac
     focus = _Focus()
     for actor in registry.actors:
         if actor.kind == "person":
-            # "Mr Howard" is the registry's Michael Howard unless the article names another.
-            for alias in (actor.name.split()[-1], *actor.aliases):
+            for alias in actor.aliases:
                 if " " not in alias:
                     focus.remember(alias, actor)
     bylines = {index: text for index, text in article.bylines}

@@ -233,7 +233,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return summaries.main([] if args.corpus is None else ["--corpus", args.corpus])
     from bot.evaluation import positions
 
-    return positions.main(["--json"] if args.json else [])
+    return positions.main(
+        (["--json"] if args.json else []) + (["--details"] if args.details else [])
+    )
 
 
 def cmd_health(args: argparse.Namespace) -> int:
@@ -294,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("what", choices=["summaries", "positions"])
     evaluate.add_argument("--corpus", default=None, help="BBC-style corpus folder (summaries)")
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--details", action="store_true", help="every miss and false hit")
     evaluate.set_defaults(handler=cmd_evaluate)
 
     health = commands.add_parser("health", help="exit 0 when the database is reachable")

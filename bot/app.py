@@ -12,13 +12,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import socket
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
@@ -37,10 +42,12 @@ from bot.jobs import (
     runtime,
     schedule_jobs,
 )
+from bot.leader import CHECK_EVERY, CHECK_TIMEOUT, become_leader
 from handlers import all_handlers
 from storage import follows, subscriptions
 from storage.clock import utcnow
-from storage.db import open_database, safe_url
+from storage.db import open_database, reason_of, safe_url, wait_for_database
+from storage.leadership import Leadership, leadership_for
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +57,8 @@ MISSING_TOKEN = (
     "and get its token, then put it in .env (see .env.example)"
 )
 ALERT_EVERY = 600.0  # the same error is reported to the admins at most this often (seconds)
+DATABASE = "database"  # bot_data: (engine, sessions) opened before start-up, if any
+LEADERSHIP, LEADERSHIP_LOST = "leadership", "leadership_lost"  # bot_data keys
 
 BotApp = Application[Any, Any, Any, Any, Any, Any]
 # Inline queries arrive only if asked for here (and inline mode is on with @BotFather).
@@ -181,7 +190,9 @@ def _prepare_ledger(session: Any) -> int:
 
 async def _post_init(application: BotApp) -> None:
     settings: Settings = application.bot_data["settings"]
-    engine, sessions = await asyncio.to_thread(open_database, settings.database_url)
+    engine, sessions = application.bot_data.get(DATABASE) or await asyncio.to_thread(
+        open_database, settings.database_url
+    )
     application.bot_data["engine"], application.bot_data["sessions"] = engine, sessions
     released = await asyncio.to_thread(in_transaction, sessions, _prepare_ledger)
     if released:
@@ -194,7 +205,12 @@ async def _post_init(application: BotApp) -> None:
         settings=settings,
         engine=engine,
         sessions=sessions,
-        scanner=Scanner(sessions, settings.inbox),
+        scanner=Scanner(
+            sessions,
+            settings.inbox,
+            feeds=settings.feeds,
+            feed_interval=timedelta(seconds=settings.ingest_interval),
+        ),
         fanout=fanout,
         throttle=application.bot_data["throttle"],
     )
@@ -287,8 +303,52 @@ async def _tell_admins(
 # --- running ------------------------------------------------------------------------------
 
 
+async def watch_leadership(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Stop serving the moment this process no longer holds the leadership lock."""
+    leadership: Leadership = context.bot_data[LEADERSHIP]
+    try:
+        held = await asyncio.wait_for(asyncio.to_thread(leadership.still_held), CHECK_TIMEOUT)
+    except TimeoutError:
+        held = False
+    if held or context.bot_data.get(LEADERSHIP_LOST):
+        return
+    log.error("lost the leadership lock; stopping so that only one process serves the bot")
+    context.bot_data[LEADERSHIP_LOST] = True
+    context.application.stop_running()
+
+
+@contextmanager
+def _exit_on_sigterm() -> Iterator[None]:
+    """While waiting (for the database, as a standby) SIGTERM ends the process cleanly."""
+
+    def leave(_signal: int, _frame: object) -> None:
+        raise SystemExit(EXIT_OK)
+
+    previous = signal.signal(signal.SIGTERM, leave)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve(
+    settings: Settings, leadership: Leadership, database: tuple[Engine, sessionmaker[Session]]
+) -> bool:
+    """Poll as the leader until stopped; True when it stopped because the lock was lost."""
+    application = build_application(settings)
+    application.bot_data[DATABASE] = database
+    application.bot_data[LEADERSHIP] = leadership
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        watch_leadership, interval=CHECK_EVERY, first=CHECK_EVERY, name="leadership"
+    )
+    application.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
+    return bool(application.bot_data.get(LEADERSHIP_LOST))
+
+
 def run(settings: Settings) -> int:
-    """``briefbot run``: long polling until SIGINT/SIGTERM; a one-line error on bad setup."""
+    """``briefbot run``: wait for the database and the leadership, then long polling until
+    SIGINT/SIGTERM; a one-line error on bad setup."""
     token = _token(settings)
     if not token:
         print(MISSING_TOKEN, file=sys.stderr)
@@ -299,9 +359,19 @@ def run(settings: Settings) -> int:
             logging.getLogger(package).setLevel(logging.INFO)
     logging.getLogger("telegram.ext").addFilter(NoStartupTraceback())
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    application = build_application(settings)
     try:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        leadership = leadership_for(settings.database_url)
+    except ValueError as error:
+        print(f"briefbot: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        with _exit_on_sigterm():
+            database = wait_for_database(settings.database_url)
+            become_leader(leadership, settings.database_url)
+        while _serve(settings, leadership, database):
+            leadership.release()
+            with _exit_on_sigterm():
+                become_leader(leadership, settings.database_url)
     except InvalidToken:
         print(
             "briefbot: Telegram rejected TELEGRAM_BOT_TOKEN — copy it again from @BotFather "
@@ -318,9 +388,8 @@ def run(settings: Settings) -> int:
         )
         return EXIT_ERROR
     except (SQLAlchemyError, OSError) as error:
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         print(
-            f"briefbot: cannot open database {safe_url(settings.database_url)}: {reason}",
+            f"briefbot: cannot open database {safe_url(settings.database_url)}: {reason_of(error)}",
             file=sys.stderr,
         )
         return EXIT_ERROR

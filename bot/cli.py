@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import TextIO
 
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
@@ -45,14 +46,13 @@ def _settings() -> Settings:
 
 
 def _open(settings: Settings) -> sessionmaker[Session]:
-    from storage.db import open_database, safe_url
+    from storage.db import open_database, reason_of, safe_url
 
     try:
         _engine, sessions = open_database(settings.database_url)
     except (SQLAlchemyError, OSError) as error:
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise CommandError(
-            f"cannot open database {safe_url(settings.database_url)}: {reason}"
+            f"cannot open database {safe_url(settings.database_url)}: {reason_of(error)}"
         ) from error
     return sessions
 
@@ -64,8 +64,9 @@ def _print_json(data: object) -> None:
 class _ProgressBar:
     """A one-line progress bar on a terminal; silent when output is piped."""
 
-    def __init__(self, stream: object = sys.stderr) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None) -> None:
+        # Looked up per bar, not at import: sys.stderr may since have been replaced.
+        self.stream = stream or sys.stderr
         self.active = bool(getattr(stream, "isatty", lambda: False)())
 
     def __call__(self, done: int, total: int, name: str) -> None:
@@ -79,30 +80,51 @@ class _ProgressBar:
             end="",
             file=self.stream,
             flush=True,
-        )  # type: ignore[call-overload]
+        )
 
     def close(self) -> None:
         if self.active:
-            print("\r\033[K", end="", file=self.stream, flush=True)  # type: ignore[call-overload]
+            print("\r\033[K", end="", file=self.stream, flush=True)
+
+
+def _is_address(argument: str) -> bool:
+    return "://" in argument
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from bot.pipeline.actors import Registry
-    from bot.pipeline.ingest import Ingestor
+    from bot.pipeline.ingest import DatabaseUnavailable, Ingestor, IngestReport
+    from bot.sources.fetch import Fetcher
+    from bot.sources.pages import ingest_url
 
     sessions = _open(_settings())
-    paths = [Path(p) for p in args.paths] or [seed_articles()]
+    urls = [argument for argument in args.paths if _is_address(argument)]
+    paths = [Path(p) for p in args.paths if not _is_address(p)]
+    if not args.paths:
+        paths = [seed_articles()]
     progress = _ProgressBar()
-    report = Ingestor(sessions, Registry.load()).ingest_paths(
-        paths, None if args.json else progress
-    )
+    ingestor = Ingestor(sessions, Registry.load())
+    report = IngestReport()
+    if paths:
+        report = ingestor.ingest_paths(paths, None if args.json else progress)
     progress.close()
+    with Fetcher() as fetcher:
+        for url in urls:
+            if report.stopped:
+                break
+            try:
+                report.results.append(ingest_url(ingestor, fetcher, url))
+            except DatabaseUnavailable as error:
+                report.stopped = str(error)
     if args.json:
         _print_json(report.to_json())
     else:
         for result in report.results:
             if result.status == "rejected":
                 print(f"rejected {result.source}: {result.reason}", file=sys.stderr)
+            elif _is_address(result.source):
+                what = "stored" if result.status == "added" else f"{result.reason}:"
+                print(f"{result.source}: {what} “{result.title}”")
         print(f"Ingested {report.summary_line()}.")
     if report.stopped:
         return EXIT_ERROR
@@ -211,7 +233,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return summaries.main([] if args.corpus is None else ["--corpus", args.corpus])
     from bot.evaluation import positions
 
-    return positions.main(["--json"] if args.json else [])
+    return positions.main(
+        (["--json"] if args.json else []) + (["--details"] if args.details else [])
+    )
 
 
 def cmd_health(args: argparse.Namespace) -> int:
@@ -238,8 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ingest = commands.add_parser("ingest", help="store article files (default: the seed articles)")
-    ingest.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (recursive)")
+    ingest = commands.add_parser(
+        "ingest", help="store article files or web pages (default: the seed articles)"
+    )
+    ingest.add_argument(
+        "paths", nargs="*", metavar="PATH|URL", help="files, folders (recursive) or http(s) pages"
+    )
     ingest.add_argument("--json", action="store_true", help="machine-readable report")
     ingest.set_defaults(handler=cmd_ingest)
 
@@ -268,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("what", choices=["summaries", "positions"])
     evaluate.add_argument("--corpus", default=None, help="BBC-style corpus folder (summaries)")
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--details", action="store_true", help="every miss and false hit")
     evaluate.set_defaults(handler=cmd_evaluate)
 
     health = commands.add_parser("health", help="exit 0 when the database is reachable")

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.sources.urls import InvalidUrl, check_url
+
 DEFAULT_DATABASE_URL = "sqlite:///briefbot.db"
 
 
@@ -25,6 +27,8 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(frozenset(), alias="BRIEFBOT_ADMIN_IDS")
     digest_time: time = Field(time(8, 0), alias="BRIEFBOT_DIGEST_TIME")
     timezone: str = Field("UTC", alias="BRIEFBOT_TIMEZONE")
+    # RSS/Atom feed addresses, and @FILE for a file of them (one a line, # comments).
+    feeds: Annotated[tuple[str, ...], NoDecode] = Field((), alias="BRIEFBOT_FEEDS")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -35,6 +39,19 @@ class Settings(BaseSettings):
                 raise ValueError("BRIEFBOT_ADMIN_IDS must be comma-separated Telegram user ids")
             return frozenset(int(part) for part in parts)
         return value
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _read_feeds(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        urls: list[str] = []
+        for word in (part for part in re.split(r"[\s,]+", value) if part):
+            if word.startswith("@"):
+                urls.extend(_feed_file(Path(word[1:]).expanduser()))
+            else:
+                urls.append(_feed_url(word, "BRIEFBOT_FEEDS"))
+        return tuple(dict.fromkeys(urls))
 
     @field_validator("timezone")
     @classmethod
@@ -51,3 +68,24 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value else None
+
+
+def _feed_url(word: str, where: str) -> str:
+    try:
+        return check_url(word)
+    except InvalidUrl as error:
+        raise ValueError(f"{where}: feed {word!r}: {error}") from error
+
+
+def _feed_file(path: Path) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise ValueError(f"cannot read the feed list {path}: {reason}") from error
+    urls = []
+    for number, line in enumerate(lines, start=1):
+        word = line.split("#", 1)[0].strip()
+        if word:
+            urls.append(_feed_url(word, f"{path}, line {number}"))
+    return urls

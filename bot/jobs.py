@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -34,7 +34,8 @@ from storage.clock import utcnow
 from storage.subscriptions import QueuedDigest
 
 if TYPE_CHECKING:
-    from bot.pipeline.ingest import Ingestor, IngestReport
+    from bot.pipeline.ingest import FileResult, Ingestor, IngestReport
+    from bot.sources.feeds import FeedReport
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,23 @@ def in_transaction(sessions: sessionmaker[Session], function: Callable[..., T], 
 # --- the inbox scan -----------------------------------------------------------------------
 
 
+def _queued_sentences(digest: QueuedDigest | None, alerts: int) -> str:
+    line = ""
+    if digest:
+        line += (
+            f" Digest of {digest.articles} article(s) queued for {digest.deliveries} subscriber(s)."
+        )
+    if alerts:
+        line += f" {alerts} alert(s) queued for followers."
+    return line
+
+
 @dataclass(frozen=True)
 class ScanResult:
     report: IngestReport
     digest: QueuedDigest | None
     alerts: int = 0
+    feeds: FeedReport | None = None
 
     @property
     def queued(self) -> bool:
@@ -67,14 +80,39 @@ class ScanResult:
 
     def summary(self) -> str:
         line = f"Scan: {self.report.summary_line()}."
-        if self.digest:
-            line += (
-                f" Digest of {self.digest.articles} article(s) queued for "
-                f"{self.digest.deliveries} subscriber(s)."
-            )
-        if self.alerts:
-            line += f" {self.alerts} alert(s) queued for followers."
-        return line
+        if self.feeds and self.feeds.feeds:
+            line += f" Feeds: {self.feeds.summary_line()}."
+        return line + _queued_sentences(self.digest, self.alerts)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(source, reason) for each file, feed entry and feed that gave nothing."""
+        feeds = self.feeds.feeds if self.feeds else []
+        results = [*self.report.results, *(entry for feed in feeds for entry in feed.entries)]
+        rejected = [(r.source, r.reason or "") for r in results if r.status == "rejected"]
+        return rejected + [(feed.url, feed.error) for feed in feeds if feed.error]
+
+
+@dataclass(frozen=True)
+class PageIngest:
+    """``/ingest URL``: what happened to the page, and what it queued."""
+
+    result: FileResult
+    digest: QueuedDigest | None
+    alerts: int = 0
+
+    @property
+    def queued(self) -> bool:
+        return bool(self.alerts or (self.digest and self.digest.deliveries))
+
+    def summary(self) -> str:
+        result = self.result
+        if result.status == "added":
+            line = f"Stored “{result.title}” from {result.source}."
+        elif result.status == "duplicate":
+            line = f"Already stored: “{result.title or result.source}” ({result.reason})."
+        else:
+            line = f"Not stored: {result.source}: {result.reason}."
+        return line + _queued_sentences(self.digest, self.alerts)
 
 
 class ScanStopped(RuntimeError):
@@ -83,10 +121,13 @@ class ScanStopped(RuntimeError):
 
 @dataclass
 class Scanner:
-    """Ingests new or changed files from the inbox; one scan at a time."""
+    """Ingests new or changed files from the inbox, then polls the due feeds; one scan (or
+    one ``/ingest URL``) at a time."""
 
     sessions: sessionmaker[Session]
     inbox: Path
+    feeds: tuple[str, ...] = ()
+    feed_interval: timedelta = timedelta(seconds=300)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _ingestor: Ingestor | None = None
     _seen: dict[Path, tuple[int, int]] = field(default_factory=dict)
@@ -95,9 +136,25 @@ class Scanner:
         async with self._lock:
             return await asyncio.to_thread(self._scan)
 
+    async def ingest_url(self, url: str) -> PageIngest:
+        async with self._lock:
+            return await asyncio.to_thread(self._ingest_url, url)
+
+    def _ingest_url(self, url: str) -> PageIngest:
+        from bot.sources.fetch import Fetcher
+        from bot.sources.pages import ingest_url
+
+        with Fetcher() as fetcher:
+            result = ingest_url(self._ingestor or self._make_ingestor(), fetcher, url)
+        with self.sessions.begin() as session:
+            alerts = follows.queue_alerts(session, utcnow())
+            digest = subscriptions.create_instant_digest(session, utcnow())
+        return PageIngest(result, digest, alerts)
+
     def _scan(self) -> ScanResult:
         from bot.pipeline.ingest import article_files
 
+        started = utcnow()
         ingestor = self._ingestor or self._make_ingestor()
         self.inbox.mkdir(parents=True, exist_ok=True)
         stamps = {path: _stamp(path) for path in article_files([self.inbox])}
@@ -107,10 +164,23 @@ class Scanner:
             transient = (result.reason or "").startswith(("database error", "internal error"))
             if not transient:  # else tried again at the next scan
                 self._seen[path] = stamps[path] or (0, 0)
+        if report.stopped:
+            # The database failed (full, read-only, gone): queuing a digest would fail the
+            # same way; what was stored is announced by the next scan that gets through.
+            return ScanResult(report, None)
+        feeds = self._poll_feeds(ingestor, started) if self.feeds else None
         with self.sessions.begin() as session:
             alerts = follows.queue_alerts(session, utcnow())
             digest = subscriptions.create_instant_digest(session, utcnow())
-        return ScanResult(report, digest, alerts)
+        return ScanResult(report, digest, alerts, feeds)
+
+    def _poll_feeds(self, ingestor: Ingestor, started: datetime) -> FeedReport:
+        from bot.sources.feeds import FeedPoller
+        from bot.sources.fetch import Fetcher
+
+        with Fetcher() as fetcher:
+            poller = FeedPoller(self.sessions, ingestor, fetcher, self.feed_interval)
+            return poller.poll_due(self.feeds, started)
 
     def _make_ingestor(self) -> Ingestor:
         from bot.pipeline.actors import Registry
@@ -180,14 +250,16 @@ async def scan_inbox(context: CallbackContext[Any, Any, Any, Any]) -> None:
     state = runtime(context)
     result = await state.scanner.scan()
     report = result.report
-    if report.results or result.digest:
+    if report.results or result.digest or (result.feeds and result.feeds.feeds):
         log.info("%s", result.summary())
-    for rejected in (r for r in report.results if r.status == "rejected"):
-        log.warning("rejected %s: %s", rejected.source, rejected.reason)
+    for source, reason in result.problems():
+        log.warning("rejected %s: %s", source, reason)
     if result.queued:
         state.fanout.kick()
     if report.stopped:
         raise ScanStopped(f"inbox scan stopped: {report.stopped}")
+    if result.feeds and result.feeds.stopped:
+        raise ScanStopped(f"feed polling stopped: {result.feeds.stopped}")
 
 
 async def queue_daily_digests(context: CallbackContext[Any, Any, Any, Any]) -> None:

@@ -18,6 +18,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from bot.answers import Alert, Board, Briefing, Position, WhoAnswer
+from storage.feeds import FeedState
 from storage.follows import FollowedActor
 from storage.preferences import Preferences
 from storage.repository import Stats
@@ -409,6 +410,52 @@ def stats_message(stats: Stats, *, in_flight: int = 0) -> str:
     )
 
 
+def feed_item(url: str, state: FeedState | None) -> str:
+    """One configured feed in /stats: healthy or failing, its error counts, what's next."""
+    name = f"<code>{esc(clip(url, 200))}</code>"
+    if state is None:
+        return f"🕓 {name}\nnot polled yet"
+    success = (
+        f"last success {state.last_success_at:%Y-%m-%d %H:%M} UTC"
+        if state.last_success_at
+        else "never succeeded"
+    )
+    counts = (
+        f"{state.articles_added} added · errors: {state.consecutive_errors} in a row, "
+        f"{state.total_errors} in all"
+    )
+    if not state.consecutive_errors:
+        return f"✅ {name}\n{success} · {counts}"
+    return (
+        f"⚠️ {name}\nfailing: {esc(clip(state.last_error or '', 300))}\n{success} · {counts} · "
+        f"next try {state.next_poll_at:%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def stats_messages(
+    stats: Stats,
+    *,
+    in_flight: int = 0,
+    feeds: Sequence[str] = (),
+    polled: Sequence[FeedState] = (),
+) -> list[str]:
+    """/stats: the figures, then each configured feed (``polled``: the states stored)."""
+    states = {state.url: state for state in polled}
+    items = [stats_message(stats, in_flight=in_flight)]
+    if feeds:
+        failing = sum(1 for url in feeds if url in states and states[url].consecutive_errors)
+        items.append(f"📡 <b>Feeds</b>: {len(feeds)}, {failing} failing")
+        items.extend(feed_item(url, states.get(url)) for url in feeds)
+    return split_messages(items)
+
+
+INGEST_USAGE = (
+    "Usage: <code>/ingest</code> to scan the inbox and the feeds now, or "
+    "<code>/ingest URL</code> to store one web page, e.g. "
+    "<code>/ingest https://example.com/news/story</code>."
+)
+
+
 @dataclass(frozen=True)
 class CommandHelp:
     command: str
@@ -436,7 +483,9 @@ COMMANDS: tuple[CommandHelp, ...] = (
         "only chosen actors or keywords, and at most N articles per digest",
     ),
     CommandHelp("stats", "", "counts, last ingest, deliveries (admins)", admin=True),
-    CommandHelp("ingest", "", "scan the inbox now (admins)", admin=True),
+    CommandHelp(
+        "ingest", "[URL]", "scan the inbox and feeds now, or store one page (admins)", admin=True
+    ),
 )
 
 

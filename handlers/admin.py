@@ -1,4 +1,4 @@
-"""Admin commands: /stats and /ingest; anyone else gets a polite refusal."""
+"""Admin commands: /stats and /ingest [URL]; anyone else gets a polite refusal."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot import render
+from bot.jobs import PageIngest, ScanResult
 from handlers.common import Context, is_admin, reply, state
-from storage import repository, subscriptions
+from storage import feeds, repository, subscriptions
 
 
 async def _refuse(update: Update, context: Context, command: str) -> None:
@@ -18,10 +19,18 @@ async def stats(update: Update, context: Context) -> None:
     if not is_admin(update, context):
         await _refuse(update, context, "stats")
         return
-    with state(context).sessions.begin() as session:
+    runtime = state(context)
+    with runtime.sessions.begin() as session:
         figures = repository.stats(session)
         sending = subscriptions.in_flight(session)
-    await reply(update, context, render.stats_message(figures, in_flight=sending))
+        polled = feeds.feed_states(session, runtime.settings.feeds)
+    await reply(
+        update,
+        context,
+        render.stats_messages(
+            figures, in_flight=sending, feeds=runtime.settings.feeds, polled=polled
+        ),
+    )
 
 
 async def ingest(update: Update, context: Context) -> None:
@@ -29,11 +38,19 @@ async def ingest(update: Update, context: Context) -> None:
         await _refuse(update, context, "ingest")
         return
     runtime = state(context)
-    await reply(update, context, "🔎 Scanning the inbox…")
-    result = await runtime.scanner.scan()
+    if len(context.args or []) > 1:
+        await reply(update, context, render.INGEST_USAGE)
+        return
+    if context.args:
+        url = context.args[0]
+        await reply(update, context, render.truncate_html(f"🔎 Fetching {render.esc(url)}…"))
+        result: ScanResult | PageIngest = await runtime.scanner.ingest_url(url)
+    else:
+        await reply(update, context, "🔎 Scanning the inbox…")
+        result = await runtime.scanner.scan()
     if result.queued:
         runtime.fanout.kick()
-    await reply(update, context, render.esc(result.summary()))
+    await reply(update, context, render.truncate_html(render.esc(result.summary())))
 
 
 HANDLERS: list[BaseHandler[Update, Context, None]] = [

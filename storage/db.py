@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# pg_advisory_xact_lock key ("migr"): processes starting together migrate one after another.
+MIGRATION_LOCK = 0x6D696772
+RETRY_FIRST, RETRY_CAP = 1.0, 30.0  # seconds between attempts while the database is down
 
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -46,9 +52,20 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+def _serialise_migrations(connection: Connection) -> None:
+    """Hold a database-wide lock until the migration commits, so two processes starting on a
+    fresh database do not both create the tables: the second finds the schema current."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    elif connection.dialect.name == "sqlite":
+        # pysqlite leaves DDL outside any transaction; take the write lock for all of it.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def upgrade(engine: Engine) -> None:
     """Create the schema or bring it to the newest migration."""
     with engine.begin() as connection:
+        _serialise_migrations(connection)
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
@@ -59,6 +76,38 @@ def open_database(database_url: str) -> tuple[Engine, sessionmaker[Session]]:
     engine = make_engine(database_url)
     upgrade(engine)
     return engine, sessionmaker(engine, expire_on_commit=False)
+
+
+def wait_for_database(
+    database_url: str,
+    *,
+    first_delay: float = RETRY_FIRST,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[Engine, sessionmaker[Session]]:
+    """:func:`open_database`, trying again with exponential backoff (capped at RETRY_CAP)
+    while the database is unreachable, with one log line per failed attempt. For the
+    long-running bot, which may start before its database server; commands fail fast."""
+    engine = make_engine(database_url)
+    delay = first_delay
+    while True:
+        try:
+            upgrade(engine)
+            return engine, sessionmaker(engine, expire_on_commit=False)
+        except OperationalError as error:
+            log.warning(
+                "database at %s unreachable (%s); retrying in %.0f s",
+                safe_url(database_url),
+                reason_of(error),
+                delay,
+            )
+        sleep(delay)
+        delay = min(delay * 2, RETRY_CAP)
+
+
+def reason_of(error: BaseException) -> str:
+    """The driver's own first line of an error, without SQLAlchemy's wrapping."""
+    reason = str(getattr(error, "orig", None) or error).strip()
+    return reason.splitlines()[0] if reason else type(error).__name__
 
 
 def safe_url(database_url: str) -> str:

@@ -62,6 +62,9 @@ class Article(Base):
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     raw_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # The normalised web address (bot.sources.urls) of an article fetched from the web;
+    # NULL for files. Unique, so a page from a feed and from /ingest URL is stored once.
+    url: Mapped[str | None] = mapped_column(String(2048), unique=True, index=True)
     text: Mapped[str] = mapped_column(Text)
     summary: Mapped[list[str]] = mapped_column(JSON, default=list)
 
@@ -244,3 +247,20 @@ class IngestRun(Base):
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     added: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Feed(Base):
+    """An RSS or Atom feed polled by the scan: conditional-GET validators and health."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
+    total_errors: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(512))
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_poll_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    articles_added: Mapped[int] = mapped_column(Integer, default=0)

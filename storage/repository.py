@@ -139,6 +139,7 @@ def add_article(
     published_at: datetime | None,
     statements: Iterable[NewStatement],
     directory: ActorDirectory | None = None,
+    url: str | None = None,
 ) -> NewArticle:
     seen: set[tuple[int, int]] = set()
     rows: list[dict[str, object]] = []
@@ -175,6 +176,7 @@ def add_article(
             "fingerprint": fingerprint,
             "raw_hash": raw_hash,
             "published_at": published_at,
+            "url": url,
         },
     ).scalar_one()
     if not rows:

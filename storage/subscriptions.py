@@ -547,7 +547,7 @@ def release(session: Session, claims: Sequence[Claim], now: datetime) -> None:
 def release_all_claims(session: Session) -> int:
     """Start-up: claims left by a process that died go back to pending.
 
-    Only the one process that runs the jobs may call this (see the leader lease to come).
+    Only the one process that runs the jobs may call this: the leader (bot/leader.py).
     """
     result = cast(
         CursorResult[Any],

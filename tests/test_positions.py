@@ -172,3 +172,444 @@ def test_statements_about_one_thing_share_a_topic_and_story_words_alone_do_not()
     )
     assert same_topic(peacekeepers, troops)
     assert not same_topic(troops, summit)
+
+
+# UK political reporting: rules written for the BBC politics gold, each on invented text.
+
+
+def _pairs(statements: list[ExtractedStatement]) -> list[tuple[str, str]]:
+    return [(s.actor.name, s.stance) for s in statements]
+
+
+def test_a_contracted_negation_turns_a_wish_into_a_refusal(registry) -> None:
+    statements = _statements(registry, 'John Smith said: "We don\'t want to raise taxes."')
+    assert _pairs(statements) == [("John Smith", "refuse")]
+
+
+def test_the_person_told_is_the_listener_not_the_speaker(registry) -> None:
+    statements = _statements(
+        registry,
+        "Jane Doe wrote to Mr Smith on Monday.\n"
+        'He told Ms Doe: "We will never accept these claims."',
+    )
+    assert _pairs(statements) == [("Mr Smith", "refuse")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "body"),
+    [
+        (
+            "The Department for Work and Pensions will also provide funding.",
+            "Department for Work and Pensions",
+        ),
+        ("But the Welsh Assembly opposes the plan.", "Welsh Assembly"),
+    ],
+)
+def test_bodies_named_head_first_or_by_a_place_are_discovered(registry, sentence, body) -> None:
+    assert [s.actor.name for s in _statements(registry, sentence)] == [body]
+
+
+def test_a_party_that_says_they_will_is_the_subject_of_its_own_plan(registry) -> None:
+    statements = _statements(
+        registry, "The Lib Dems say they are planning to hold daily news conferences."
+    )
+    assert _pairs(statements) == [("Liberal Democrats", "open")]
+
+
+def test_a_judgement_belongs_to_whoever_speaks_it(registry) -> None:
+    statements = _statements(
+        registry,
+        'Anna Brown, head of the Clean Air Trust, said Mark Green\'s plan was "ill-advised".',
+    )
+    assert _pairs(statements) == [("Anna Brown", "refuse")]
+
+
+def test_a_demand_outweighs_the_criticism_around_it(registry) -> None:
+    statements = _statements(
+        registry,
+        "Nicola Smith wrote to Mr Green accusing him of an error and calling for him to apologise.",
+    )
+    assert _pairs(statements) == [("Nicola Smith", "demand")]
+
+
+def test_a_speaker_named_after_the_reported_words_holds_them(registry) -> None:
+    statements = _statements(
+        registry, "A national body should be set up, the Commons health committee has said."
+    )
+    assert _pairs(statements) == [("Commons health committee", "demand")]
+
+
+def test_a_common_noun_refers_back_to_the_body_named_before(registry) -> None:
+    statements = _statements(
+        registry,
+        "The Scottish Executive met on Monday.\nLater the executive rejected the plan.",
+    )
+    assert _pairs(statements) == [("Scottish Executive", "refuse")]
+
+
+def test_an_unnamed_body_is_the_one_named_later(registry) -> None:
+    statements = _statements(
+        registry,
+        "A new fund should be set up, a committee of MPs has said.\n"
+        "The Commons education committee was reporting on school budgets.",
+    )
+    assert _pairs(statements) == [("Commons education committee", "demand")]
+    assert "committee of MPs" in statements[0].actor.aliases
+
+
+def test_the_law_lords_are_a_group_that_can_rule_against(registry) -> None:
+    [statement] = _statements(registry, "The law lords have ruled against the detentions.")
+    assert (statement.actor.name, statement.actor.kind, statement.stance) == (
+        "law lords",
+        "group",
+        "refuse",
+    )
+
+
+def test_a_future_reported_by_its_speaker_is_their_commitment(registry) -> None:
+    statements = _statements(
+        registry, "Paid leave would be increased to nine months, Jane Doe told the BBC."
+    )
+    assert _pairs(statements) == [("Jane Doe", "commit")]
+
+
+def test_refusing_to_say_refuses_but_declining_to_comment_is_no_position(registry) -> None:
+    refused = _statements(registry, "Mr Balls refused to say whether Mr Brown would stay.")
+    declined = _statements(registry, "Mr Balls declined to comment on the Budget.")
+    assert _pairs(refused) == [("Mr Balls", "refuse")] and declined == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("The Scottish Executive has insisted the minister was speaking about adults.", "refuse"),
+        ("The Scottish Executive insists it will still have the final say.", "demand"),
+    ],
+)
+def test_insisting_that_something_is_so_rebuts_and_insisting_on_a_future_demands(
+    registry, sentence, stance
+) -> None:
+    assert _pairs(_statements(registry, sentence)) == [("Scottish Executive", stance)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reporter"),
+    [
+        ("Russia has agreed to a ceasefire, according to the White House.", "United States"),
+        ("The White House said Russia has reportedly agreed to a ceasefire.", "United States"),
+        ("Russia has agreed to a ceasefire, sources said.", None),
+        ("Russia has reportedly agreed to a ceasefire.", None),
+        ("Mr Peskov told the BBC that Russia had agreed to a ceasefire.", "Dmitry Peskov"),
+        ("Russia had agreed to a ceasefire, Mr Peskov told the BBC.", "Dmitry Peskov"),
+    ],
+)
+def test_unconfirmed_reports_are_hedged_with_their_reporter(registry, sentence, reporter) -> None:
+    [statement] = [s for s in _statements(registry, sentence) if s.actor.name == "Russia"]
+    assert statement.stance == "commit" and statement.hedged
+    assert (statement.reported_by.name if statement.reported_by else None) == reporter
+
+
+def test_a_person_introduced_by_their_role_in_a_body_holds_the_position_with_it(registry) -> None:
+    statements = _statements(
+        registry, "Sir Digby Jones, CBI director general, warned Mr Brown not to spend the money."
+    )
+    assert sorted(_pairs(statements)) == [("CBI", "demand"), ("Digby Jones", "demand")]
+
+
+def test_an_agreement_by_an_actor_is_its_commitment(registry) -> None:
+    statements = _statements(registry, "The agreement by the G8 would save poor countries money.")
+    assert _pairs(statements) == [("G8", "commit")]
+
+
+def test_countries_the_registry_lacks_are_discovered(registry) -> None:
+    statements = _statements(
+        registry, "Germany proposed a freeze and Canada has begun its own moratorium."
+    )
+    assert _pairs(statements) == [("Germany", "open"), ("Canada", "commit")]
+
+
+def test_a_capitalised_word_after_a_preposition_does_not_hide_a_later_subject(registry) -> None:
+    statements = _statements(
+        registry, "The deal was struck on Thursday night after Japan finally signed up to it."
+    )
+    assert _pairs(statements) == [("Japan", "commit")]
+
+
+def test_a_name_after_an_indefinite_article_only_describes(registry) -> None:
+    statements = _statements(
+        registry, "Mr Balls, who will stand as a Labour candidate, suggested that taxes would fall."
+    )
+    assert _pairs(statements) == [("Mr Balls", "open")]
+
+
+def test_a_cue_inside_a_whom_clause_has_its_own_subject(registry) -> None:
+    statements = _statements(
+        registry, "Mrs Maguire was the relative with whom my cousin planned to stay."
+    )
+    assert statements == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Former Liberal Democrat MP Jackie Ballard criticised the plan.",
+        "Jackie Ballard MP criticised the plan.",
+    ],
+)
+def test_post_nominal_letters_are_not_part_of_a_name(registry, sentence) -> None:
+    assert _pairs(_statements(registry, sentence)) == [("Jackie Ballard", "refuse")]
+
+
+def test_a_named_wife_is_the_later_mrs_and_her_husband_is_never_she(registry) -> None:
+    statements = _statements(
+        registry,
+        "Michael Howard's wife, Sandra, is to campaign.\n"
+        "Mrs Howard will make solo visits to target seats.\n"
+        "She said she often criticised her husband.",
+    )
+    assert [(s.actor.name, s.stance) for s in statements] == [
+        ("Sandra Howard", "commit"),
+        ("Sandra Howard", "commit"),
+        ("Sandra Howard", "refuse"),
+    ]
+
+
+def test_a_title_a_person_is_introduced_with_becomes_an_alias(registry) -> None:
+    [statement] = _statements(registry, "But Shadow Home Secretary David Davis rejected the plan.")
+    assert statement.actor.name == "David Davis"
+    assert "Shadow Home Secretary" in statement.actor.aliases
+    assert not any(alias.startswith("But") for alias in statement.actor.aliases)
+
+
+def test_a_party_spokesperson_holds_the_party_position_they_voice(registry) -> None:
+    statements = _by_actor(
+        _statements(
+            registry,
+            'Lib Dem spokeswoman Jane Doe said: "The Liberal Democrats oppose this plan."',
+        )
+    )
+    assert statements["Jane Doe"][0].stance == "refuse" and not statements["Jane Doe"][0].hedged
+    assert statements["Liberal Democrats"][0].reported_by.name == "Jane Doe"
+
+
+def test_a_speaker_naming_another_party_does_not_hold_its_position(registry) -> None:
+    statements = _statements(
+        registry, 'Tory co-chairman Liam Fox said: "Labour rejected the plan."'
+    )
+    assert [s.actor.name for s in statements] == ["Labour Party"]
+
+
+def test_a_body_name_runs_on_through_of(registry) -> None:
+    statements = _statements(
+        registry,
+        "The National Union of Journalists has called on the management to recall the notice.",
+    )
+    assert _pairs(statements) == [("National Union of Journalists", "demand")]
+
+
+def test_a_title_inside_a_capitalised_run_is_peeled_off_the_name(registry) -> None:
+    statements = _statements(
+        registry, "Communications Minister Dayanidhi Maran said the rules must change."
+    )
+    assert [s.actor.name for s in statements] == ["Dayanidhi Maran"]
+
+
+def test_the_second_conjunct_of_a_prepositional_object_is_no_subject(registry) -> None:
+    statements = _statements(
+        registry, "Money moved to markets like Korea and Thailand and the rally should continue."
+    )
+    assert statements == []
+
+
+def test_it_said_makes_a_body_the_speaker_of_the_quotes_after(registry) -> None:
+    statements = _statements(
+        registry,
+        "The Commons health committee published its report.\n"
+        "Staffing was poor, it said.\n"
+        '"If the government is serious it needs to find more money."',
+    )
+    assert ("Commons health committee", "demand") in _pairs(statements)
+    assert "government" not in [s.actor.name for s in statements]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("Mr Clarke said he was ready to compromise.", "open"),
+        ("The Lib Dems are against the plan.", "refuse"),
+        ("Mr Clarke hit back at his critics.", "refuse"),
+        ("Mr Clarke said it was time to act.", "demand"),
+        ("Mr Clarke is determined to press ahead.", "commit"),
+        ("The Lib Dems are in favour of the change.", "commit"),
+        ("Mr Clarke defended the plan.", "commit"),
+        ("The Lib Dems are to launch their campaign.", "commit"),
+        ("Mr Clarke said he would resign.", "commit"),
+    ],
+)
+def test_uk_political_cue_lexicon(registry, sentence: str, stance: str) -> None:
+    assert [s.stance for s in _statements(registry, sentence)] == [stance]
+
+
+def test_a_group_named_by_a_plural_noun_holds_its_position(registry) -> None:
+    statements = _statements(
+        registry,
+        "Mr Brown met Japan, one of the biggest creditor nations.\n"
+        "But opposition parties say they will vote against it.\n"
+        "She said ministers would consult on other proposals.",
+    )
+    assert ("opposition parties", "refuse") in _pairs(statements)
+    assert "creditor nations" not in [s.actor.name for s in statements]
+    assert "said ministers" not in [s.actor.name for s in statements]
+
+
+def test_mr_before_a_registry_name_makes_him_a_man_she_cannot_refer_to(registry) -> None:
+    statements = _statements(
+        registry, "Mr Brown spoke first.\nShe said she would oppose the budget."
+    )
+    assert "Gordon Brown" not in [s.actor.name for s in statements]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holder", "stance"),
+    [
+        (
+            'Jane Doe said the rules were "unworkable" and Mr Green\'s plan unfair.',
+            "Jane Doe",
+            "refuse",
+        ),
+        ("Jane Doe said it was wrong to cut the budget.", "Jane Doe", "refuse"),
+        ("Jane Doe said it was important that pupils are told.", "Jane Doe", "demand"),
+    ],
+)
+def test_judgements_and_necessity_in_reported_speech(registry, sentence, holder, stance) -> None:
+    assert _pairs(_statements(registry, sentence)) == [(holder, stance)]
+
+
+def test_what_is_announced_by_someone_is_their_position(registry) -> None:
+    statements = _statements(
+        registry,
+        "Maternity pay is to rise by £1,400 under proposals announced by the Trade and Industry "
+        "Secretary Patricia Hewitt.",
+    )
+    assert _pairs(statements) == [("Patricia Hewitt", "commit")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holder"),
+    [
+        ("The Countryside Alliance opposes the ban.", "Countryside Alliance"),
+        ("Sean O'Brien opposes the ban.", "Sean O'Brien"),
+    ],
+)
+def test_more_body_heads_and_irish_surnames_are_discovered(registry, sentence, holder) -> None:
+    assert _pairs(_statements(registry, sentence)) == [(holder, "refuse")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holder"),
+    [
+        ("Labour campaign chiefs say there are no plans for an early election.", "Labour Party"),
+        ("Civil liberties groups criticised the bill.", "Civil liberties groups"),
+        ("The bill was debated as head teachers warned against it.", "head teachers"),
+    ],
+)
+def test_plural_groups_and_the_actors_they_belong_to(registry, sentence, holder) -> None:
+    assert [s.actor.name for s in _statements(registry, sentence)] == [holder]
+
+
+def test_an_acronym_is_the_body_whose_initials_it_spells(registry) -> None:
+    statements = _statements(
+        registry,
+        "The Qualifications and Curriculum Authority met on Monday.\nThe QCA rejected the plan.",
+    )
+    [statement] = statements
+    assert (statement.actor.name, statement.stance) == (
+        "Qualifications and Curriculum Authority",
+        "refuse",
+    )
+    assert "QCA" in statement.actor.aliases
+
+
+def test_a_lead_sentence_role_is_the_person_the_next_sentence_names(registry) -> None:
+    statements = _statements(
+        registry,
+        "Longer leave should be in the manifesto, the Trade and Industry Secretary has said.\n"
+        "Patricia Hewitt said the cost was being evaluated.\n"
+        "The minister told delegates that it was vital to act.",
+    )
+    assert _pairs(statements) == [
+        ("Patricia Hewitt", "demand"),
+        ("Patricia Hewitt", "open"),
+        ("Patricia Hewitt", "demand"),
+    ]
+    assert "Trade and Industry Secretary" in statements[0].actor.aliases
+
+
+def test_a_role_in_the_lead_never_named_holds_nothing(registry) -> None:
+    statements = _statements(
+        registry, "Taxes should fall, the chancellor has said.\nThe economy grew by 3%."
+    )
+    assert statements == []
+
+
+def test_a_places_ministers_are_its_executive_named_later(registry) -> None:
+    statements = _statements(
+        registry,
+        "Welsh ministers insist they will still have the final say.\n"
+        "The Welsh Executive met on Monday.",
+    )
+    [statement] = statements
+    assert statement.actor.name == "Welsh Executive"
+    assert "Welsh ministers" in statement.actor.aliases
+
+
+def test_a_registry_person_named_in_full_is_also_known_by_surname(registry) -> None:
+    [statement] = _statements(registry, "Gordon Brown pledged to cut taxes.")
+    assert "Brown" in statement.actor.aliases
+
+
+def test_an_actor_inside_a_quote_is_not_its_speaker_and_a_nameless_subject_holds_nothing(
+    registry,
+) -> None:
+    statements = _statements(
+        registry,
+        '"People will use it as an excuse to come back to India," said Bhanu Baweja, a strategist.',
+    )
+    assert statements == []
+
+
+def test_an_analyst_of_a_firm_speaks_for_himself_and_will_still_be_is_no_cue(registry) -> None:
+    statements = _statements(
+        registry,
+        "Analyst Mike Powell of Dresdner Kleinwort Wasserstein says revenues will still be short.",
+    )
+    assert statements == []
+
+
+def test_warned_with_a_time_before_that_still_warns(registry) -> None:
+    statements = _statements(
+        registry,
+        "The IMF warned on Thursday that the deficit was too large and would hamper growth.",
+    )
+    assert _pairs(statements) == [("IMF", "refuse")]
+
+
+def test_what_a_passive_cue_is_about_does_not_hold_it(registry) -> None:
+    statements = _statements(
+        registry, "The Google toolbar was widely criticised by net users and later dropped."
+    )
+    assert statements == []
+
+
+def test_a_middle_initial_stays_in_a_name_and_the_lords_are_a_house(registry) -> None:
+    statements = _statements(
+        registry, "George W Bush pledged to cut taxes.\nBut the Lords rejected the plan."
+    )
+    assert _pairs(statements) == [("George W Bush", "commit"), ("House of Lords", "refuse")]
+
+
+def test_a_place_before_a_named_speaker_is_not_the_speaker(registry) -> None:
+    statements = _statements(
+        registry, 'In the Commons, Mr Howard said: "It must be subject to a sunset clause."'
+    )
+    assert _pairs(statements) == [("Mr Howard", "demand")]

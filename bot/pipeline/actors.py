@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
+import pycountry
 import yaml
 
 KINDS = ("person", "country", "organisation", "group")
@@ -30,7 +31,7 @@ TITLE_WORDS = _words(
     Mrs Ms Miss Dr Sir Lord Lady Baroness Professor Prof King Queen Envoy Spokesman
     Spokeswoman General Chief Leader Commissioner Ambassador Foreign Defence Defense Shadow
     Deputy Vice Special Premier Pope Chairman Chairwoman Director Mayor Speaker Judge
-    Justice Colonel Minister's Secretary-General
+    Justice Colonel Minister's Secretary-General MP MPs MEP MSP AM QC
     """
 )
 PERSON_TITLES: dict[str, str | None] = {
@@ -83,11 +84,28 @@ _ORG_HEADS = (
     r"Association|Union|Office|Department|Ministry|Committee|Bank|Agency|Confederation|"
     r"Federation|Trust|Society|Service|Board|Court|Assembly|Foundation|Organi[sz]ation|Forum|"
     r"League|Inspectorate|Executive|Treasury|Commission|Congress|Senate|Cabinet|Watch|"
-    r"International|Network|Institute"
+    r"International|Network|Institute|Alliance|Coalition|Movement|Campaign|Partnership|Police|"
+    r"Tribunal|Parliament"
 )
 _CAP = r"[A-Z][\w'’&.-]*"
 _ORG = re.compile(
-    rf"(?<![\w'’-])(?:{_CAP}\s+(?:(?:of|for|and|on|the|&)\s+)*){{1,6}}(?:{_ORG_HEADS})(?![\w-])"
+    rf"(?<![\w'’-])(?:{_CAP}\s+(?:(?:of|for|and|on|the|&)\s+)*){{1,6}}(?:{_ORG_HEADS})"
+    rf"(?:\s+(?:of|for)\s+{_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,2}})?"  # "Union of Journalists"
+    r"(?![\w-]|\s+[A-Z][a-z])"  # "International Monetary Fund" does not end at "International"
+)
+# "Department for Trade and Industry": the head noun comes first.
+_ORG_HEAD_FIRST = re.compile(
+    rf"(?<![\w'’-])(?:Department|Ministry|Office)\s+(?:of|for)\s+(?:the\s+)?{_CAP}"
+    rf"(?:\s+(?:(?:and|&)\s+)?(?!The\b){_CAP})*"
+)
+# Words that may open a two-word body's name ("Scottish Executive", "Home Office") though
+# they never open a person's.
+_ORG_MODIFIERS = _words(
+    """
+    European American British English Scottish Welsh Irish French German Russian Ukrainian
+    Chinese Polish Italian Spanish National International Federal Royal Home Foreign Central
+    Northern Southern Eastern Western Green Trade Industry Health Education Security Defence
+    """
 )
 _TITLED = re.compile(
     r"(?<![\w'’-])(?P<title>" + "|".join(PERSON_TITLES) + r")\.?\s+"
@@ -95,20 +113,52 @@ _TITLED = re.compile(
 )
 _PARTICLES = frozenset("von van der den de da di du le la bin al dos del".split())
 # A run of capitalised words (particles allowed inside): "Shadow Home Secretary David Davis".
+# An apostrophe belongs to a name only before a capital: "O'Brien", never "Brown's".
+_NAME_WORD = r"[A-Z](?:[\w-]|['’](?=[A-Z]))*"
 _CAPITAL_RUN = re.compile(
-    r"(?<![\w'’.-])[A-Z][\w-]*(?:\s+(?:(?:von|van|der|den|de|da|di|du|le|la|bin|al|dos|del)\s+)*"
-    r"[A-Z][\w-]*)*"
+    rf"(?<![\w'’.-]){_NAME_WORD}(?:\s+(?:(?:von|van|der|den|de|da|di|du|le|la|bin|al|dos|del)\s+)*"
+    rf"{_NAME_WORD})*"
 )
 _ACRONYM = re.compile(r"(?<![\w.-])[A-Z]{2,6}(?![\w.-])")
+_POST_NOMINALS = _words("MP MEP MSP AM QC")
 _NOT_ACRONYM = _words(
     """
     TV MP MPs PM AM GMT BST CEO OK UN EU US UK USA NATO GDP VAT NHS BBC ITV GMTV AP AFP
+    """
+)
+# Countries by their everyday names ("Japan", "Canada"), for stories the registry never saw,
+# looked up by first word (one regex of 249 names would cost more than all other discovery).
+_COUNTRIES_BY_FIRST_WORD: dict[str, list[str]] = {}
+for _name in sorted(
+    (getattr(c, "common_name", None) or c.name for c in pycountry.countries), key=len, reverse=True
+):
+    if not re.search(r"[,(]", _name):
+        _COUNTRIES_BY_FIRST_WORD.setdefault(_name.split()[0], []).append(_name)
+_CAPITALISED_WORD = re.compile(r"(?<![\w'’.-])[^\W\da-z_]\w*")
+# Groups named by a plural noun and what sets them apart: "creditor countries", "opposition
+# parties", "finance ministers" (a quantifier, "many countries", names no group).
+_GROUP_HEAD = re.compile(
+    r"\b(?:countries|nations|states|governments|parties|groups|ministers|MPs|peers|unions|"
+    r"campaigners|leaders|officials|teachers|doctors|employers|bosses|chiefs|backbenchers|"
+    r"rebels|critics|activists|councils)(?![\w'’-])"
+)
+# The one or two words before a group's head noun (searched in a short window before it).
+_GROUP_MODIFIERS = re.compile(r"(?:(?<![\w'’-])([a-z][\w-]+)\s+)?(?<![\w'’-])([a-z][\w-]+)\s+$")
+_NOT_GROUP_MODIFIERS = _words(
+    """
+    many other some all both two three four five several most these those such their our its
+    his her more few various different individual main major big biggest small smaller large
+    larger the and or of in on to for with by from at as that which who whose are were is was
+    have had has said says say told tells tell but yet so however meanwhile now also then when
+    while if because since although though after before during an this
     """
 )
 _POSSESSIVE = re.compile(r"^(?:['’]s|['’](?!\w))")
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():
+        return text  # most sentences: nothing to strip, no per-character pass
     decomposed = unicodedata.normalize("NFKD", text)
     return unicodedata.normalize(
         "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -192,9 +242,11 @@ class Registry:
         for match in self._pattern.finditer(folded):
             if _runs_into_longer_name(folded, match.start(), match.end()):
                 continue
-            mentions.append(
-                _mention(self._by_alias[match.group()], sentence, match.start(), match.end())
-            )
+            actor = self._by_alias[match.group()]
+            gender = PERSON_TITLES.get(match.group().split()[0])
+            if actor.kind == "person" and gender and actor.gender is None:
+                actor = replace(actor, gender=gender)  # "Mr Brown": the registry's Brown is a man
+            mentions.append(_mention(actor, sentence, match.start(), match.end()))
         return mentions
 
 
@@ -239,14 +291,24 @@ def discovered_mentions(
             found.append(_mention(actor, sentence, start, end))
             spans.append((start, end))
 
+    for start, end in _plural_groups(sentence):
+        if any(0 < start - taken_end <= 1 for _, taken_end in spans):
+            continue  # "Labour campaign chiefs", "G8 ministers" speak as Labour, the G8
+        add(ActorRef(sentence[start:end], "group"), start, end)
+    for start, end in _countries(sentence):
+        if not _runs_into_longer_name(sentence, start, end):
+            add(ActorRef(sentence[start:end], "country"), start, end)
+    for match in _ORG_HEAD_FIRST.finditer(sentence):
+        add(ActorRef(match.group(), "organisation"), match.start(), match.end())
     for match in _ORG.finditer(sentence):
-        name = re.sub(r"^the\s+", "", match.group(), flags=re.IGNORECASE)
+        # "But the Scottish Executive": the name starts after the sentence's own words.
+        lead = re.match(r"(?:(?:[A-Z]\w*\s+)?the\s+)?", match.group(), flags=re.IGNORECASE)
+        start = match.start() + (lead.end() if lead and lead.end() < len(match.group()) else 0)
+        name = sentence[start : match.end()]
         first = name.split()[0]
-        if first in _NOT_FIRST and len(name.split()) == 2 and first not in {"British", "National"}:
+        if first in _NOT_FIRST and len(name.split()) == 2 and first not in _ORG_MODIFIERS:
             continue
-        add(
-            ActorRef(name, "organisation", party=name.endswith("Party")), match.start(), match.end()
-        )
+        add(ActorRef(name, "organisation", party=name.endswith("Party")), start, match.end())
     for match in _TITLED.finditer(sentence):
         title, name = match["title"], match["name"]
         parts = name.split()
@@ -277,18 +339,63 @@ def discovered_mentions(
     return found
 
 
+def _plural_groups(sentence: str) -> Iterator[tuple[int, int]]:
+    """Spans of "creditor countries", "civil liberties groups": a head noun and the one or two
+    words before it that set the group apart (never "many countries", "said ministers")."""
+    # Lower-cased first letter: "Head teachers say …" opens a sentence with a group.
+    text = sentence[:1].lower() + sentence[1:]
+    for head in _GROUP_HEAD.finditer(text):
+        window = max(0, head.start() - 60)
+        found = _GROUP_MODIFIERS.search(text, window, head.start())
+        if found is None:
+            continue
+        starts = [
+            found.start(group)
+            for group in (1, 2)
+            if found.group(group) and _sets_a_group_apart(found.group(group))
+        ]
+        if found.group(2) and _sets_a_group_apart(found.group(2)):
+            yield starts[0], head.end()
+
+
+def _sets_a_group_apart(word: str) -> bool:
+    return word not in _NOT_GROUP_MODIFIERS and not word.endswith("ed")
+
+
+def _countries(sentence: str) -> Iterator[tuple[int, int]]:
+    for word in _CAPITALISED_WORD.finditer(sentence):
+        for name in _COUNTRIES_BY_FIRST_WORD.get(word.group(), ()):
+            end = word.start() + len(name)
+            if sentence.startswith(name, word.start()) and not re.match(
+                r"[\w-]", sentence[end : end + 1]
+            ):
+                yield word.start(), end
+                break
+
+
+_NAME_PART = re.compile(
+    r"[A-Z][a-z'’]+(?:-[A-Z][a-z]+)?|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+|[A-Z]['’][A-Z][a-z]+"
+)
+
+
 def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] | None:
     """Offset and length of a "First Last" name inside a capitalised run, role words peeled off.
 
     "Shadow Home Secretary David Davis" gives "David Davis"; "General Election" gives nothing.
     """
     tokens = [(m.start(), m.group()) for m in re.finditer(r"\S+", run)]
+    # "Communications Minister Dayanidhi Maran": the name starts after the last title word.
+    titles = [i for i, (_, word) in enumerate(tokens) if word in TITLE_WORDS]
+    if titles and titles[-1] < len(tokens) - 2:
+        tokens = tokens[titles[-1] + 1 :]
     while tokens and (
         tokens[0][1] in TITLE_WORDS
         or tokens[0][1] in _NOT_FIRST
         or tokens[0][1] in registered_words
     ):
         tokens.pop(0)
+    while tokens and tokens[-1][1] in _POST_NOMINALS:
+        tokens.pop()  # "Margaret Moran MP"
     last = tokens[-1][1] if tokens else ""
     if last.endswith(("'s", "’s")):
         tokens[-1] = (tokens[-1][0], last[:-2])
@@ -296,9 +403,9 @@ def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] 
     if not 2 <= len(names) <= 4 or names[-1][1] in _NOT_SURNAME:
         return None
     if not all(
-        re.fullmatch(r"[A-Z][a-z'’]+(?:-[A-Z][a-z]+)?|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+", word)
-        for _, word in names
-    ):
+        _NAME_PART.fullmatch(word) or (0 < number < len(names) - 1 and len(word) == 1)
+        for number, (_, word) in enumerate(names)
+    ):  # a single capital inside is a middle initial: "George W Bush"
         return None
     start = tokens[0][0]
     return start, tokens[-1][0] + len(tokens[-1][1]) - start

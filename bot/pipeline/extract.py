@@ -12,27 +12,51 @@ announced that Putin agreed") is recorded as ``reported_by``, never as the holde
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from bot.pipeline import stances
 from bot.pipeline.actors import ActorRef, Mention, Registry, find_mentions
 from bot.pipeline.article import CleanArticle
 from bot.pipeline.changes import topic_terms
 
+LEAD_SENTENCES = 1  # sentences 0 and 1 may name a role whose holder the next one names
 MAX_SUBJECT_DISTANCE = 220  # characters between a subject and its cue, roughly 35 words
 
+# Only the preposition ignores case: "on Thursday night after Japan" leaves Japan free.
 _PREPOSITION = re.compile(
-    r"\b(?:with|from|to|of|for|against|between|by|on|about|toward|towards|into|like|including|"
-    r"among|alongside|under|over|at|in|than|and\s+between)\s+(?:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}$",
+    r"\b(?i:with|from|to|of|for|against|between|by|on|about|toward|towards|into|like|including|"
+    r"among|alongside|under|over|at|in|than|and\s+between)\s+(?i:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}$"
+)
+_AFTER_CONJUNCT = re.compile(r"(?<=[A-Za-z])\s+(?:and|or)\s+(?:the\s+)?$")
+_PREPOSITION_BEFORE_NOUN = re.compile(
+    r"\b(?:of|for|with|from|to|by|among|between|against|on|in|at|like|including)\s+"
+    r"(?:the\s+)?(?:[a-z]+\s+){0,3}$"
+)
+_ANNOUNCED_BY = re.compile(
+    r"\b(?:announced|unveiled|proposed|outlined|set\s+out|published)\s+by\s+(?:the\s+)?"
+    r"(?:[\w-]+\s+){0,5}$",
     re.IGNORECASE,
 )
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+_NAME_AFTER = re.compile(r"\s+[A-Z]")
+_NAME_LINKS = frozenset({"of", "and", "for", "the", "&", "on"})
+_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|be|is|are)\s+(?:\w+ly\s+)?$")
+_PARTICIPLE = re.compile(r"\w+(?:ed|en)\b|sought\b|held\b|made\b", re.IGNORECASE)
+_INDEFINITE_ARTICLE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^\s*,?\s*(?:who|which)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
     r";|:\s|\s[–—]\s|,\s+(?:but|whereas|although|though)\s|,\s+while\s+(?!\w+ing\b)",
     re.IGNORECASE,
 )
 _ADJACENT = re.compile(r"^(?:['’]s)?\s*(?:(?:also|now|still|definitely|soon|then|certainly)\s+)?$")
+# "they will vote against": a pronoun is the subject only with nothing but auxiliaries between.
+_AUXILIARIES_ONLY = re.compile(
+    r"^(?:['’]s)?\s*(?:(?:will|would|shall|has|have|had|is|are|was|were|do|does|did|also|now|"
+    r"still|definitely|soon|then|certainly|\w+ly)\s+)*$",
+    re.IGNORECASE,
+)
 _LINK_AND = re.compile(r"^\s*,?\s+(?:and|or)\s+(?:the\s+)?$", re.IGNORECASE)
 _LINK_COMMA = re.compile(r"^\s*,\s*(?:the\s+)?$")
 _PASSIVE_AGENT = re.compile(r"^\s+by\s+(?:the\s+)?$", re.IGNORECASE)
@@ -42,9 +66,22 @@ _SPEECH_VERB = (
     r"(?:said|says|told|added|stated|noted|warned|insisted|argued|explained|wrote|declared|"
     r"responded|replied|continued|went\s+on)"
 )
+# "Ms Hewitt said", "Theresa May, said", "Mr Balls, a prospective Labour MP, said", never
+# across a quotation mark ('India," said Bhanu Baweja').
+_SPEECH_VERB_AFTER_SPEAKER = re.compile(
+    rf"^\s*(?:spokes(?:man|woman|person)\s+)?(?:,[^,\"“”]{{0,100}},\s*|,\s*)?(?:(?:has|have|had)\s+)?"
+    rf"{_SPEECH_VERB}\b"
+)
+_PERSON_OF_BODY = re.compile(r"\s+(?:of|at|from)\s+(?:the\s+)?")
+# "…, said Mr Blair" names the speaker after the verb; "told Ms Sturgeon" names the listener.
+_SPEECH_VERB_BEFORE_SPEAKER = re.compile(
+    r"(?:^|[,\"”’]\s*)(?:said|says|added|stated|noted|warned|insisted|argued|explained|declared|responded|"
+    r"replied|continued)\s+$",
+    re.IGNORECASE,
+)
 _PRONOUN = re.compile(
-    r"(?<![\w'’])(?P<word>he|she|they|it|i|we|his|her|their|its|the\s+party|her\s+party|his\s+party|"
-    r"their\s+party)(?!\w)",
+    r"(?<![\w'’])(?P<word>the\s+party|her\s+party|his\s+party|their\s+party|he|she|they|it|i|we|"
+    r"his|her|their|its)(?!\w)",
     re.IGNORECASE,
 )
 _REPORTING_BEFORE_THAT = re.compile(
@@ -55,6 +92,11 @@ _REPORTING_BEFORE_THAT = re.compile(
     re.IGNORECASE,
 )
 _FIRST_PERSON = frozenset({"i", "we"})
+_SAYS_BEFORE_PRONOUN = re.compile(
+    r"\b(?:say|says|said|insist|insists|insisted|believe|believes|claim|claims|argue|argues|"
+    r"warn|warns|warned|added|stressed)\s+(?:that\s+)?$",
+    re.IGNORECASE,
+)
 # "It outlined plans" names the declaration's authors; "it could also provide …" rarely does.
 _THING_PRONOUNS = frozenset({"it", "its", "they", "their"})
 
@@ -71,7 +113,36 @@ _ROLE_BEFORE_NAME = re.compile(
 _THE_ROLE = re.compile(
     rf"\b[Tt]he\s+(?P<role>(?:[\w-]+\s+){{0,4}}?(?:{_ROLE_NOUNS}))\b", re.IGNORECASE
 )
+_ROLE_AFTER_BODY = re.compile(
+    rf"^\s*(?:[\w-]+\s+){{0,3}}?(?:{_ROLE_NOUNS}),\s*(?:\w+ly\s+)?$", re.IGNORECASE
+)
+_SPOUSE_NAMED = re.compile(
+    r"\s*(?:[\w-]+\s+){0,2}?(?P<relation>wife|husband|son|daughter|brother|sister),\s+"
+    r"(?P<first>[A-Z][a-z]+),"
+)
+_FEMALE_RELATIONS = frozenset({"wife", "daughter", "sister"})
+_OTHER_GENDER = {"female": "male", "male": "female"}
+# Words before a title that are not part of it: "But the former", "said".
+_ROLE_LEAD = re.compile(
+    r"^(?:(?:The|A|An|But|And|Or|So|Yet|However|Meanwhile|Former|[a-z][\w-]*)\s+)*"
+)
+# Between a party and the person it labels: "'s", or lower-case role words ("home affairs
+# spokesman for women"), or a capitalised role ("Holyrood leader") — never a verb's comma.
+_PARTY_TO_PERSON = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+){0,5}?")
 _AMBIGUOUS = ActorRef("(ambiguous role)", "person")
+
+# Bodies named by a common noun: "the government", "the law lords", "a committee of MPs",
+# "the Commons science and technology committee" (a capitalised word makes it a name).
+_COMMON_BODY = re.compile(
+    r"(?<![\w'’-])(?:[Tt]he\s+(?P<body>(?P<named>[A-Z][\w-]*\s+(?:(?:[a-z]+|and)\s+){0,3})?"
+    r"(?P<head>government|executive|committee|council|cabinet|commission|inquiry|law\s+lords|"
+    r"Lords|Commons)"
+    r"(?:\s+of\s+(?:MPs|peers))?)|[Aa]\s+(?P<indefinite>(?P<indefinite_head>committee|council|"
+    r"commission|panel)\s+of\s+(?:MPs|peers)))(?![\w'’-])"
+)
+_GROUP_BODIES = frozenset({"law lords"})
+_HOUSES = {"Lords": "House of Lords", "Commons": "House of Commons"}
+_PLACE_MINISTERS = re.compile(r"(?<![\w'’-])(?P<place>[A-Z][a-z]+)\s+ministers(?![\w'’-])")
 
 # "Gordon Brown's closest ally denied …": the possessor is not the one speaking.
 _PERSON_NOUN_AFTER_POSSESSIVE = re.compile(
@@ -89,8 +160,25 @@ _PRONOUN_RIGHT_BEFORE_CUE = re.compile(
     r"also|still|now)\s+)*$",
     re.IGNORECASE,
 )
+# Cue verbs that are also nouns ("pledges", "demands"): after a determiner they name a thing.
+_NOUN_LIKE_CUE = re.compile(
+    r"(?:pledges?|promises?|demands?|vows?|calls?|plans?|supports?|backs?|requests?)\b",
+    re.IGNORECASE,
+)
+_DETERMINER_BEFORE_CUE = re.compile(
+    r"\b(?:the|a|an|his|her|its|their|our|these|those)\s+(?:(?:new|latest|fresh|own|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+)?$",
+    re.IGNORECASE,
+)
+_INSIST = re.compile(r"insist(?:ed|s|ing)?", re.IGNORECASE)
+# A clause stating what is or was so, with no modal asking or promising anything.
+_STATED_FACT = re.compile(
+    r"^\s+(?:that\s+)?(?:(?!should|must|will|would|shall|need|have\s+to)[^,;:.!?])*?"
+    r"\b(?:was|were|is|are|had\s+been|has\s+been)\b(?!\s+to\b)",
+    re.IGNORECASE,
+)
 _NEGATION_BEFORE_CUE = re.compile(
-    r"\b(?:not|n't|never|no\s+longer)\s+(?:\w+ly\s+)?$", re.IGNORECASE
+    r"(?:\bnot|n['’]t|\bnever|\bno\s+longer)\s+(?:\w+ly\s+)?$", re.IGNORECASE
 )
 
 
@@ -124,6 +212,18 @@ class _Focus:
     speaker: ActorRef | None = None
     by_surname: dict[str, list[ActorRef]] = field(default_factory=dict)
     roles: dict[str, ActorRef] = field(default_factory=dict)
+    # Stored aliases the article teaches: "Shadow Home Secretary" for David Davis (a title
+    # of two words or more; single words are too vague), "QCA" for its body.
+    learned_aliases: dict[str, list[str]] = field(default_factory=dict)
+    bodies_by_initials: dict[str, ActorRef] = field(default_factory=dict)
+    parties_of: dict[str, ActorRef] = field(default_factory=dict)
+    # Roles a lead sentence names without a person, and the person the next one names.
+    lead_roles: list[tuple[str, ActorRef, int]] = field(default_factory=list)
+    named_roles: dict[str, ActorRef] = field(default_factory=dict)
+    place_ministers: dict[str, ActorRef] = field(default_factory=dict)
+    # "a committee of MPs" before "the Commons science and technology committee" is named.
+    unnamed_bodies: dict[str, ActorRef] = field(default_factory=dict)
+    named_bodies: dict[str, list[ActorRef]] = field(default_factory=dict)
 
     def person_called(self, surname: str, gender: str | None) -> ActorRef | None:
         """The person most recently named with this surname whose gender does not clash."""
@@ -135,6 +235,8 @@ class _Focus:
     def remember(self, surname: str, person: ActorRef) -> None:
         people = [p for p in self.by_surname.get(surname, []) if p != person]
         self.by_surname[surname] = [*people, person]
+        # What "Ms Sturgeon" taught (her gender) holds for the "Nicola Sturgeon" in focus too.
+        self.people = [person if p == person else p for p in self.people]
 
     def learn_roles(self, sentence: str, mentions: list[Mention]) -> None:
         """ "Tory co-chairman Liam Fox" lets a later "the Tory co-chairman" mean Liam Fox."""
@@ -144,19 +246,135 @@ class _Focus:
             role = _ROLE_BEFORE_NAME.search(sentence[: mention.start])
             if role is None:
                 continue
-            phrase = role.group("role").lower()
-            for key in (phrase, phrase.split()[-1]):
-                if self.roles.setdefault(key, mention.actor) != mention.actor and key != phrase:
-                    self.roles[key] = _AMBIGUOUS
-            self.roles[phrase] = mention.actor
+            self.learn_role(role.group("role"), mention.actor)
 
-    def role_mentions(self, sentence: str) -> list[Mention]:
+    def learn_role(self, role: str, person: ActorRef) -> None:
+        phrase = role.lower()
+        head = phrase.split()[-1]
+        # A secretary of state or the chancellor is also "the minister".
+        keys = (phrase, head, *(("minister",) if head in {"secretary", "chancellor"} else ()))
+        for key in keys:
+            if self.roles.setdefault(key, person) != person and key != phrase:
+                self.roles[key] = _AMBIGUOUS
+        self.roles[phrase] = person
+        title = _ROLE_LEAD.sub("", role)
+        if len(title.split()) >= 2 and not person.surname_only:
+            self.learned_aliases.setdefault(person.name, []).append(title)
+
+    def name_lead_role(self, index: int, mentions: list[Mention]) -> None:
+        """ "…, the Trade and Industry Secretary has said. Patricia Hewitt said …": a lead
+        sentence gives the role, the next one the name."""
+        pending = [(role, actor) for role, actor, at in self.lead_roles if at == index - 1]
+        people = [m.actor for m in mentions if m.actor.kind == "person" and not m.possessive]
+        for role, placeholder in pending:
+            if people and placeholder.name not in self.named_roles:
+                self.named_roles[placeholder.name] = people[0]
+                self.learn_role(role, people[0])
+
+    def learn_parties(self, sentence: str, mentions: list[Mention]) -> None:
+        """ "Liberal Democrat spokeswoman for women Sandra Gidley" speaks for her party."""
+        for party, person in pairwise(mentions):
+            if (
+                party.actor.party
+                and person.actor.kind == "person"
+                and _PARTY_TO_PERSON.fullmatch(sentence[party.end : person.start])
+            ):
+                self.parties_of[person.actor.name] = party.actor
+
+    def party_of(self, person: ActorRef) -> ActorRef | None:
+        return self.parties_of.get(person.name)
+
+    def family_mentions(self, sentence: str, mentions: list[Mention]) -> list[Mention]:
+        """ "Michael Howard's ex-model wife, Sandra, is to …": Sandra Howard, a woman, is the
+        subject; he is a man. So a later "Mrs Howard" is Sandra and "she" never means him.
+        """
+        found = []
+        for mention in mentions:
+            if mention.actor.kind != "person" or not mention.possessive:
+                continue
+            match = _SPOUSE_NAMED.match(sentence, mention.end)
+            if match is None:
+                continue
+            owner = mention.actor
+            surname = owner.name.split()[-1]
+            gender = "female" if match["relation"] in _FEMALE_RELATIONS else "male"
+            if match["relation"] in {"wife", "husband"} and owner.gender is None:
+                self.remember(surname, replace(owner, gender=_OTHER_GENDER[gender]))
+            relative = ActorRef(
+                f"{match['first']} {surname}",
+                "person",
+                aliases=(f"{match['first']} {surname}", surname),
+                gender=gender,
+            )
+            self.remember(surname, relative)
+            # The span runs over the closing comma: "Sandra, is to play" has her as subject.
+            found.append(Mention(relative, match.start("first"), match.end()))
+        return found
+
+    def role_mentions(self, index: int, sentence: str) -> list[Mention]:
         found = []
         for match in _THE_ROLE.finditer(sentence):
             actor = self.roles.get(match.group("role").lower())
+            possessive = sentence.startswith(("'s", "’s"), match.end())
+            named = _NAME_AFTER.match(sentence, match.end())  # "the … President Volodymyr Zelensky"
+            if actor is None and index <= LEAD_SENTENCES and not (possessive or named):
+                actor = ActorRef(f"({match.group('role')})", "person")
+                self.lead_roles.append((match.group("role"), actor, index))
             if actor is not None and actor is not _AMBIGUOUS:
                 found.append(Mention(actor, match.start(), match.end()))
         return found
+
+    def government_of(self, place: str) -> ActorRef | None:
+        names = {f"{place} Executive", f"{place} Government", f"{place} government"}
+        return next((o for o in reversed(self.others) if o.name in names), None)
+
+    def body_mentions(self, sentence: str, registered: frozenset[str]) -> list[Mention]:
+        """ "the executive" is the Scottish Executive named before; else a body of its own.
+
+        "Scottish ministers" are the Scottish Executive, named before or after.
+        """
+        found = []
+        for match in _PLACE_MINISTERS.finditer(sentence):
+            place = match["place"]
+            if place in registered:
+                continue  # "Labour ministers" speak as Labour
+            actor = self.government_of(place) or self.place_ministers.setdefault(
+                place, ActorRef(match.group(), "group")
+            )
+            found.append(Mention(actor, match.start(), match.end()))
+        for match in _COMMON_BODY.finditer(sentence):
+            head = re.sub(r"\s+", " ", match["head"] or match["indefinite_head"])
+            body = match["body"] or match["indefinite"]
+            if head in _HOUSES:
+                actor = ActorRef(_HOUSES[head], "organisation")  # "the Lords"
+            elif match["named"]:
+                actor = ActorRef(body, "organisation")
+                known = self.named_bodies.setdefault(head, [])
+                if actor not in known:
+                    known.append(actor)
+            else:
+                actor = next(
+                    (o for o in reversed(self.others) if o.name.lower().endswith(head)), None
+                ) or ActorRef(body, "group" if head in _GROUP_BODIES else "organisation")
+                if actor.name == body:
+                    self.unnamed_bodies.setdefault(head, actor)
+            found.append(Mention(actor, match.start(), match.end()))
+        return found
+
+    def as_finally_known(self, actor: ActorRef) -> ActorRef:
+        """The actor with all the article taught: the named body an unnamed one turned out
+        to be, the titles a person was introduced with, a body's acronym."""
+        for head, unnamed in self.unnamed_bodies.items():
+            named = self.named_bodies.get(head, [])
+            if unnamed == actor and len(named) == 1:
+                actor = replace(named[0], aliases=(*named[0].aliases, actor.name))
+        actor = self.named_roles.get(actor.name, actor)
+        for place, ministers in self.place_ministers.items():
+            government = self.government_of(place)
+            if actor == ministers and government is not None:
+                actor = replace(government, aliases=(*government.aliases, ministers.name))
+        learned = self.learned_aliases.get(actor.name, [])
+        return replace(actor, aliases=tuple(dict.fromkeys((*actor.aliases, *learned))))
 
     def note(self, actor: ActorRef) -> None:
         queue = self.people if actor.kind == "person" else self.others
@@ -168,12 +386,13 @@ class _Focus:
                 self.parties.remove(actor)
             self.parties.append(actor)
 
-    def resolve_pronoun(self, word: str) -> ActorRef | None:
+    def resolve_pronoun(self, word: str, besides: Iterable[ActorRef] = ()) -> ActorRef | None:
+        """``besides``: people the pronoun's own clause names ("He told Ms Sturgeon")."""
         word = word.lower()
         if word in {"he", "she", "his", "her"}:
             wanted = "male" if word in {"he", "his"} else "female"
             for person in reversed(self.people):
-                if person.gender in (None, wanted):
+                if person.gender in (None, wanted) and person not in besides:
                     return person
             return None
         if word.endswith("party"):
@@ -195,7 +414,12 @@ def extract_statements(article: CleanArticle, registry: Registry) -> list[Extrac
     statements: list[ExtractedStatement] = []
     for index, sentence in enumerate(article.sentences):
         statements.extend(_sentence_statements(index, sentence, registry, focus, bylines))
-    return statements
+    unnamed_roles = {placeholder.name for _, placeholder, _ in focus.lead_roles}
+    return [
+        replace(s, actor=focus.as_finally_known(s.actor))
+        for s in statements
+        if s.actor.name not in unnamed_roles or s.actor.name in focus.named_roles
+    ]
 
 
 def _canonical(mention: Mention, focus: _Focus) -> Mention:
@@ -204,12 +428,17 @@ def _canonical(mention: Mention, focus: _Focus) -> Mention:
     The merged actor keeps every spelling seen, so "Ms Hewitt" becomes a stored alias.
     """
     actor = mention.actor
+    if actor.kind == "organisation":
+        return _expanded_acronym(mention, focus)
     if actor.kind != "person":
         return mention
     surname = actor.name.split()[-1]
     if actor.surname_only:
         known = focus.person_called(surname, actor.gender)
     else:
+        # The bare surname is an alias too, for a registry person named in full ("Brown").
+        actor = replace(actor, aliases=tuple(dict.fromkeys((*actor.aliases, surname))))
+        mention = replace(mention, actor=actor)
         known = next((p for p in focus.by_surname.get(surname, []) if p == actor), None)
     if known is None:
         focus.remember(surname, actor)
@@ -223,6 +452,22 @@ def _canonical(mention: Mention, focus: _Focus) -> Mention:
     return replace(mention, actor=merged)
 
 
+def _expanded_acronym(mention: Mention, focus: _Focus) -> Mention:
+    """ "the QCA" is the Qualifications and Curriculum Authority named before: the body whose
+    initials it spells; the acronym becomes its alias."""
+    name = mention.actor.name
+    if _ACRONYM.fullmatch(name):
+        body = focus.bodies_by_initials.get(name)
+        if body is None:
+            return mention
+        focus.learned_aliases.setdefault(body.name, []).append(name)
+        return replace(mention, actor=body)
+    initials = "".join(w[0] for w in name.split() if w.lower() not in _NAME_LINKS)
+    if len(initials) >= 2 and initials.isupper():
+        focus.bodies_by_initials.setdefault(initials, mention.actor)
+    return mention
+
+
 def _sentence_statements(
     index: int,
     sentence: str,
@@ -231,24 +476,47 @@ def _sentence_statements(
     bylines: dict[int, str],
 ) -> Iterator[ExtractedStatement]:
     # "The Tory co-chairman" is one person, not the Tory party: role phrases win overlaps.
-    roles = focus.role_mentions(sentence)
+    roles = focus.role_mentions(index, sentence) + focus.body_mentions(
+        sentence, registry.single_words
+    )
     found = [
         _canonical(m, focus)
         for m in find_mentions(registry, sentence)
         if all(m.end <= r.start or m.start >= r.end for r in roles)
     ]
     mentions = sorted(found + roles, key=lambda m: m.start)
+    mentions = sorted(mentions + focus.family_mentions(sentence, mentions), key=lambda m: m.start)
+    focus.learn_parties(sentence, mentions)
+    focus.name_lead_role(index, mentions)
     speaker = _speaker(index, sentence, mentions, focus, bylines, registry)
+    announcer = _announcer(sentence, mentions) if speaker is None else None
     candidates = _candidates(sentence, mentions, speaker, focus)
     is_question = sentence.rstrip(" \"”’'").endswith("?")
     quotes = _quote_spans(sentence)
     cancelled = stances.cancelling_spans(sentence)
     taken: set[str] = set()
     if not is_question:
-        for cue in stances.find_cues(sentence):
+        cues = stances.find_cues(sentence)
+        for cue in sorted(cues, key=lambda c: c.weak):
             if any(start <= cue.start <= end + 3 for start, end in cancelled):
                 continue
-            for holder, reporter in _holders(sentence, cue, candidates, quotes, speaker):
+            if cue.reported and not (quotes or _speaks(sentence)):
+                continue
+            if _NOUN_LIKE_CUE.match(sentence, cue.start) and _DETERMINER_BEFORE_CUE.search(
+                sentence[: cue.start]
+            ):
+                continue  # "attacked the new pledges": the cue word is a noun here
+            holders = (
+                ([(speaker, None)] if speaker is not None and (quotes or _speaks(sentence)) else [])
+                if cue.by_speaker
+                else _holders(sentence, cue, candidates, quotes, speaker)
+            ) or ([(announcer, None)] if announcer is not None else [])
+            holders += [
+                (reporter, None)
+                for holder, reporter in holders
+                if reporter is not None and holder.party and focus.party_of(reporter) == holder
+            ]  # "Lib Dem spokeswoman Sandra Gidley said: '… the Liberal Democrats feel …'"
+            for holder, reporter in holders:
                 if holder.name in taken:
                     continue
                 taken.add(holder.name)
@@ -276,6 +544,15 @@ def _speaks(sentence: str) -> bool:
     return bool(re.search(rf"\b{_SPEECH_VERB}\b", sentence, re.IGNORECASE))
 
 
+def _announcer(sentence: str, mentions: list[Mention]) -> ActorRef | None:
+    """ "… as part of new proposals announced by the Trade and Industry Secretary Patricia
+    Hewitt": whoever announced what the sentence reports."""
+    return next(
+        (m.actor for m in mentions if _ANNOUNCED_BY.search(sentence, 0, m.start)),
+        None,
+    )
+
+
 def _quote_spans(sentence: str) -> list[tuple[int, int]]:
     marks = [m.start() for m in _QUOTE.finditer(sentence)]
     spans = [(marks[i], marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
@@ -295,16 +572,25 @@ def _speaker(
     registry: Registry,
 ) -> ActorRef | None:
     """Who speaks the quoted or first-person words of this sentence, if anyone does."""
-    for mention in mentions:
+    for number, mention in enumerate(mentions):
         before = sentence[: mention.start]
         after = sentence[mention.end :]
-        if re.match(
-            rf"^\s*(?:spokes(?:man|woman|person)\s+)?(?:,[^,]{{0,100}},\s*)?{_SPEECH_VERB}\b", after
-        ) or re.search(rf"\b{_SPEECH_VERB}\s+$", before):
+        if _SPEECH_VERB_AFTER_SPEAKER.match(after) or _SPEECH_VERB_BEFORE_SPEAKER.search(before):
+            previous = mentions[number - 1] if number else None
+            if (
+                previous is not None
+                and previous.actor.kind == "person"
+                and _PERSON_OF_BODY.fullmatch(sentence[previous.end : mention.start])
+            ):
+                return previous.actor  # "Mike Powell of Dresdner Kleinwort Wasserstein says"
             return mention.actor
-    pronoun = re.search(rf"(?<![\w'’])(he|she)\s+{_SPEECH_VERB}\b", sentence, re.IGNORECASE)
+    pronoun = re.search(rf"(?<![\w'’])(he|she|it|they)\s+{_SPEECH_VERB}\b", sentence, re.IGNORECASE)
     if pronoun:
-        return focus.resolve_pronoun(pronoun.group(1))
+        named_before = [m.actor for m in mentions if m.end <= pronoun.start()]
+        named_after = [m.actor for m in mentions if m.start > pronoun.start()]
+        return _resolve_within(pronoun.group(1), named_before) or focus.resolve_pronoun(
+            pronoun.group(1), besides=named_after
+        )
     if index in bylines:
         people = [m.actor for m in find_mentions(registry, bylines[index])]
         if people:
@@ -327,7 +613,13 @@ def _candidates(
         word = match["word"].lower()
         if word in _FIRST_PERSON:
             actor = speaker
-        elif word in {"it", "its", "they", "their"} and match.start() > 0:
+        elif word in {"it", "they"} and _SAYS_BEFORE_PRONOUN.search(sentence[: match.start()]):
+            # "The Tories say they will vote against it": the body that speaks of itself.
+            bodies = [
+                m.actor for m in mentions if m.end <= match.start() and m.actor.kind != "person"
+            ]
+            actor = bodies[-1] if bodies else None
+        elif word in _THING_PRONOUNS and match.start() > 0:
             actor = None  # mid-sentence "it" is too often the thing, not an actor
         else:
             earlier = [m.actor for m in mentions if m.end <= match.start()]
@@ -347,6 +639,9 @@ def _resolve_within(word: str, earlier: list[ActorRef]) -> ActorRef | None:
     if word.endswith("party"):
         parties = [a for a in earlier if a.party]
         return parties[-1] if parties else None
+    if word in {"it", "they"}:
+        bodies = [a for a in earlier if a.kind != "person"]
+        return bodies[-1] if bodies else None
     return None
 
 
@@ -360,7 +655,7 @@ def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) ->
         return False
     if _owned_by_other_clause(between):
         return False
-    if candidate.pronoun in _THING_PRONOUNS and not _ADJACENT.match(between):
+    if candidate.pronoun in _THING_PRONOUNS and not _AUXILIARIES_ONLY.match(between):
         return False
     if _RELATIVE_RIGHT_BEFORE_CUE.search(between) or (
         candidate.pronoun is None and _PRONOUN_RIGHT_BEFORE_CUE.search(between)
@@ -369,12 +664,20 @@ def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) ->
     if candidate.possessive and _PERSON_NOUN_AFTER_POSSESSIVE.match(between):
         return False
     before = sentence[: candidate.start]
-    return not _PREPOSITION.search(before) or bool(_SPOKESPERSON_FOR.search(before))
+    if sentence[candidate.start].islower() and _PREPOSITION_BEFORE_NOUN.search(before):
+        return False  # "one of the biggest creditor nations"
+    if _INDEFINITE_ARTICLE.search(before):
+        return False  # "a Labour candidate": the name only describes a noun
+    # "markets like Korea and Thailand": a conjunct shares the first one's preposition.
+    first_conjunct = _AFTER_CONJUNCT.sub(" ", before)
+    return not _PREPOSITION.search(first_conjunct) or bool(_SPOKESPERSON_FOR.search(before))
 
 
 def _owned_by_other_clause(between: str) -> bool:
     """ "Ukraine … deterrents that such assurances would provide": the cue has its own subject."""
-    for match in re.finditer(r"\b(?:that|which)\s+(?!\w+ly\b)(\w+)", between, re.IGNORECASE):
+    for match in re.finditer(
+        r"\b(?:that|which|whom|whose)\s+(?!\w+ly\b)(\w+)", between, re.IGNORECASE
+    ):
         if not _REPORTING_BEFORE_THAT.search(between[: match.start()]):
             return True
     return False
@@ -388,17 +691,24 @@ def _holders(
     speaker: ActorRef | None,
 ) -> list[tuple[ActorRef, ActorRef | None]]:
     """The actors holding this cue's position, each with whoever reported it."""
-    agent = _passive_agent(sentence, cue, candidates)
-    if agent is not None:
-        return [(agent.actor, None)]
+    if cue.agent_after:
+        return [
+            (c.actor, None)
+            for c in candidates
+            if c.start >= cue.end and re.fullmatch(r"\s+(?:the\s+)?", sentence[cue.end : c.start])
+        ]
+    if _PASSIVE_BEFORE.search(sentence, 0, cue.start) and _PARTICIPLE.match(sentence, cue.start):
+        # "It was widely criticised by net users": the subject is what the cue is about.
+        agent = _passive_agent(sentence, cue, candidates)
+        return [(agent.actor, None)] if agent is not None else []
     quote = next(((s, e) for s, e in quotes if s < cue.start < e), None)
     before = [c for c in candidates if c.end <= cue.start and (quote is None or c.start > quote[0])]
     eligible = [c for c in before if _eligible_subject(sentence, c, cue)]
     if not eligible:
+        if cue.adjacent:
+            return []  # "people will use it": the cue's own subject is no actor
         if speaker is not None and (
-            quote is not None
-            or re.match(r"^(?:I|We)\b", sentence)
-            or re.search(rf"\b{_SPEECH_VERB}\b", sentence[: cue.start], re.IGNORECASE)
+            quote is not None or re.match(r"^(?:I|We)\b", sentence) or _speaks(sentence)
         ):
             return [(speaker, None)]
         return []
@@ -406,16 +716,38 @@ def _holders(
     partners = _coordinated(sentence, subject, before)
     if partners and not _eligible_subject(sentence, partners[-1], cue):
         return []
-    group = [subject, *partners, *_appositive(sentence, subject, cue, candidates)]
+    head = _person_heading(sentence, subject, cue, before)
+    group = [
+        *([head] if head else []),
+        subject,
+        *partners,
+        *_appositive(sentence, subject, cue, candidates),
+    ]
     reporter = _reporter(sentence, subject, candidates, quote, speaker)
     return [(c.actor, reporter if reporter != c.actor else None) for c in group]
+
+
+def _person_heading(
+    sentence: str, body: _Candidate, cue: stances.Cue, before: list[_Candidate]
+) -> _Candidate | None:
+    """ "Sir Digby Jones, CBI director general, warned …": the person the body's role follows."""
+    if body.actor.kind != "organisation" or not _ROLE_AFTER_BODY.match(
+        sentence[body.end : cue.start]
+    ):
+        return None
+    return next(
+        (
+            c
+            for c in before
+            if c.actor.kind == "person" and re.fullmatch(r",\s*", sentence[c.end : body.start])
+        ),
+        None,
+    )
 
 
 def _passive_agent(
     sentence: str, cue: stances.Cue, candidates: list[_Candidate]
 ) -> _Candidate | None:
-    if not re.search(r"\b(?:was|were|been|being|be|is|are)\s+(?:\w+\s+)?$", sentence[: cue.start]):
-        return None
     for candidate in candidates:
         if candidate.start > cue.end and _PASSIVE_AGENT.match(sentence[cue.end : candidate.start]):
             return candidate
@@ -478,10 +810,15 @@ def _reporter(
             return None
         if candidate.actor != subject.actor and stances.REPORTING.search(between):
             return candidate.actor
+    trailing = next((c for c in candidates if c.start > subject.end and c.actor == speaker), None)
+    if trailing is not None and speaker != subject.actor:
+        return speaker  # "Russia had agreed, Mr Peskov told the BBC"
     return None
 
 
 def _stance(sentence: str, cue: stances.Cue) -> str:
+    if _INSIST.fullmatch(sentence[cue.start : cue.end]) and _STATED_FACT.match(sentence[cue.end :]):
+        return "refuse"  # "insisted Mr McConnell was speaking about adults" rebuts, demands nothing
     if cue.stance in {"commit", "open", "demand"} and _NEGATION_BEFORE_CUE.search(
         sentence[: cue.start]
     ):

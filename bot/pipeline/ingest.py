@@ -13,6 +13,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.pipeline.actors import Registry
 from bot.pipeline.brief import Briefing, brief
 from bot.pipeline.changes import change_kind, same_topic
-from bot.pipeline.load import RejectedInput, load_bytes, read_article_bytes
+from bot.pipeline.load import LoadedText, RejectedInput, load_bytes, read_article_bytes
 from storage import repository
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,20 @@ class IngestReport:
         }
 
 
+@dataclass(frozen=True)
+class WebOrigin:
+    url: str | None  # normalised (bot.sources.urls.normalise_url); None: no address
+    headline: str | None = None
+    published: datetime | None = None
+
+    def applied_to(self, loaded: LoadedText) -> LoadedText:
+        return replace(
+            loaded,
+            headline=self.headline or loaded.headline,
+            published=self.published or loaded.published,
+        )
+
+
 class DatabaseUnavailable(RuntimeError):
     """Writing failed for every article alike (disk full, read-only, server gone)."""
 
@@ -111,6 +126,7 @@ class _Pending:
     source: str
     name: str
     raw: bytes
+    web: WebOrigin | None = None  # where a fetched article came from
     raw_hash: str = ""
     result: FileResult | None = None
     briefing: Briefing | None = None
@@ -145,9 +161,15 @@ class Ingestor:
     def ingest_file(self, path: Path) -> FileResult:
         return self._ingest_batch([self._read(path)])[0]
 
-    def ingest_bytes(self, raw: bytes, source: str, name: str) -> FileResult:
-        """Store one article given as bytes; ``name`` (file name or URL) hints at its format."""
-        return self._ingest_batch([_Pending(source, name, raw)])[0]
+    def ingest_bytes(
+        self, raw: bytes, source: str, name: str, web: WebOrigin | None = None
+    ) -> FileResult:
+        """Store one article given as bytes; ``name`` (file name or URL) hints at its format.
+
+        ``web`` is where a fetched article came from: its headline and date (a feed's) win
+        over the page's own, and its address is stored so the page is never fetched twice.
+        """
+        return self._ingest_batch([_Pending(source, name, raw, web)])[0]
 
     def ingest_many(self, articles: Iterable[tuple[bytes, str, str]]) -> Iterator[FileResult]:
         """Store (bytes, source, name) articles in batches, one result per article in order."""
@@ -221,7 +243,10 @@ class Ingestor:
     def _process(self, item: _Pending) -> tuple[Briefing | None, FileResult | None]:
         """The briefing, or the reason there is none; no transaction is open meanwhile."""
         try:
-            return brief(load_bytes(item.raw, item.name), self.registry), None
+            loaded = load_bytes(item.raw, item.name)
+            if item.web is not None:
+                loaded = item.web.applied_to(loaded)
+            return brief(loaded, self.registry), None
         except RejectedInput as error:
             return None, FileResult(item.source, "rejected", str(error))
         except Exception as error:  # a bug in one article must not stop the others
@@ -279,6 +304,7 @@ class Ingestor:
             published_at=briefing.published,
             statements=briefing.statements,
             directory=self.actors,
+            url=item.web.url if item.web else None,
         )
         _link_changes(session, article)
         known[fingerprint] = repository.StoredArticle(article.id, item.source, article.title)

@@ -4,7 +4,8 @@ Files are taken in batches: one query finds the ones already stored, the rest ar
 (CPU work, no transaction open) and then written together in one short transaction, so a
 crash leaves whole articles or nothing, and the next scan picks the files up again. If
 writing the batch fails, its articles are written again one transaction each, so a bad
-article is reported with its own reason and never costs the others.
+article is reported with its own reason and never costs the others, and a failing database
+still takes the articles that fit before the run stops.
 """
 
 from __future__ import annotations
@@ -94,7 +95,14 @@ class WebOrigin:
 
 
 class DatabaseUnavailable(RuntimeError):
-    """Writing failed for every article alike (disk full, read-only, server gone)."""
+    """Writing failed for every article alike (disk full, read-only, server gone).
+
+    ``results`` are those of the batch's files before the one that met the failure.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.results: list[FileResult] = []
 
 
 def article_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -153,6 +161,7 @@ class Ingestor:
             try:
                 report.results.extend(self._ingest_batch(batch))
             except DatabaseUnavailable as error:
+                report.results.extend(error.results)
                 report.stopped = str(error)
                 break
         self._record(report)
@@ -194,15 +203,16 @@ class Ingestor:
 
     def _ingest_batch(self, batch: list[_Pending]) -> list[FileResult]:
         todo = [item for item in batch if item.result is None]
-        self._skip_stored_bytes(todo)
-        fresh = [item for item in todo if item.result is None and item.repeats is None]
-        for item in fresh:
-            item.briefing, item.result = self._process(item)
-        self._write([item for item in fresh if item.briefing is not None])
-        for item in todo:
-            if item.repeats is not None:
-                item.result = _repeat_result(item, item.repeats)
-        results = [item.result for item in batch if item.result is not None]
+        try:
+            self._skip_stored_bytes(todo)
+            fresh = [item for item in todo if item.result is None and item.repeats is None]
+            for item in fresh:
+                item.briefing, item.result = self._process(item)
+            self._write([item for item in fresh if item.briefing is not None])
+        except DatabaseUnavailable as error:
+            error.results = _results_before_the_first_missing(batch)
+            raise
+        results = _results_before_the_first_missing(batch)
         assert len(results) == len(batch), "every file gets exactly one result"
         return results
 
@@ -263,15 +273,13 @@ class Ingestor:
                 known = self._stored_fingerprints(session, items)
                 results = [self._store(session, item, known) for item in items]
             self.actors.committed()
-        except OperationalError as error:
-            raise DatabaseUnavailable(
-                f"database error: {_first_line(error.orig or error)}"
-            ) from error
+            for item, result in zip(items, results, strict=True):
+                item.result = result
         except Exception:  # one article's failure must not cost the others: retry one by one
             self.actors.rolled_back()
-            results = [self._write_one(item) for item in items]
-        for item, result in zip(items, results, strict=True):
-            item.result = result
+            # A failing database (disk full) still takes the articles that fit, as before.
+            for item in items:
+                item.result = self._write_one(item)
 
     @staticmethod
     def _stored_fingerprints(
@@ -340,6 +348,18 @@ class Ingestor:
                 )
         except SQLAlchemyError as error:
             report.stopped = report.stopped or f"database error: {_first_line(error)}"
+
+
+def _results_before_the_first_missing(batch: list[_Pending]) -> list[FileResult]:
+    """The results in file order, up to the first file that has none (the batch stopped)."""
+    results: list[FileResult] = []
+    for item in batch:
+        if item.result is None and item.repeats is not None and item.repeats.result is not None:
+            item.result = _repeat_result(item, item.repeats)
+        if item.result is None:
+            break
+        results.append(item.result)
+    return results
 
 
 def _repeat_result(item: _Pending, first: _Pending) -> FileResult:

@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, bindparam, func, insert, select
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from storage.models import (
     Actor,
@@ -72,12 +72,59 @@ class NewStatement(Protocol):
 # --- articles -----------------------------------------------------------------------------
 
 
-def article_with_raw_hash(session: Session, raw_hash: str) -> Article | None:
-    return session.scalars(select(Article).where(Article.raw_hash == raw_hash).limit(1)).first()
+class StoredArticle(NamedTuple):
+    """Enough of a stored article to name it as the original of a duplicate."""
+
+    id: int
+    source: str
+    title: str
 
 
-def article_with_fingerprint(session: Session, fingerprint: str) -> Article | None:
-    return session.scalars(select(Article).where(Article.fingerprint == fingerprint)).first()
+def articles_with_raw_hashes(
+    session: Session, raw_hashes: Sequence[str]
+) -> dict[str, StoredArticle]:
+    rows = session.execute(
+        select(Article.raw_hash, Article.id, Article.source, Article.title).where(
+            Article.raw_hash.in_(raw_hashes)
+        )
+    )
+    return {raw_hash: StoredArticle(id_, source, title) for raw_hash, id_, source, title in rows}
+
+
+def articles_with_fingerprints(
+    session: Session, fingerprints: Sequence[str]
+) -> dict[str, StoredArticle]:
+    rows = session.execute(
+        select(Article.fingerprint, Article.id, Article.source, Article.title).where(
+            Article.fingerprint.in_(fingerprints)
+        )
+    )
+    return {key: StoredArticle(id_, source, title) for key, id_, source, title in rows}
+
+
+@dataclass(frozen=True)
+class StoredStatement:
+    id: int
+    actor_id: int
+    stance: str
+    terms: str
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """What the caller of ``add_article`` needs of the article it stored."""
+
+    id: int
+    title: str
+    statements: list[StoredStatement]
+
+
+# Plain INSERTs on the tables, built once and run on the session's connection: through the
+# ORM (unit of work, or even ORM-enabled INSERT) they cost three times the inserts themselves.
+_ARTICLES = Article.metadata.tables[Article.__tablename__]
+_STATEMENTS = Statement.metadata.tables[Statement.__tablename__]
+_INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
+_INSERT_STATEMENTS = insert(_STATEMENTS).returning(_STATEMENTS.c.id, sort_by_parameter_order=True)
 
 
 def add_article(
@@ -92,19 +139,11 @@ def add_article(
     published_at: datetime | None,
     statements: Iterable[NewStatement],
     directory: ActorDirectory | None = None,
-) -> Article:
-    article = Article(
-        source=source,
-        title=title,
-        text=text,
-        summary=summary,
-        fingerprint=fingerprint,
-        raw_hash=raw_hash,
-        published_at=published_at,
-    )
-    session.add(article)
-    session.flush()
+    url: str | None = None,
+) -> NewArticle:
     seen: set[tuple[int, int]] = set()
+    rows: list[dict[str, object]] = []
+    kept: list[tuple[int, str, str]] = []  # actor id, stance, terms of each row
     for found in statements:
         actor_id = ensure_actor(session, found.actor, directory)
         if (actor_id, found.sentence_index) in seen:
@@ -113,19 +152,43 @@ def add_article(
         reporter_id = (
             ensure_actor(session, found.reported_by, directory) if found.reported_by else None
         )
-        article.statements.append(
-            Statement(
-                actor_id=actor_id,
-                sentence_index=found.sentence_index,
-                stance=found.stance,
-                evidence=found.evidence,
-                terms=" ".join(sorted(found.terms)),
-                hedged=found.hedged,
-                reported_by_id=reporter_id if reporter_id != actor_id else None,
-            )
+        terms = " ".join(sorted(found.terms))
+        kept.append((actor_id, found.stance, terms))
+        rows.append(
+            {
+                "actor_id": actor_id,
+                "sentence_index": found.sentence_index,
+                "stance": found.stance,
+                "evidence": found.evidence,
+                "terms": terms,
+                "hedged": found.hedged,
+                "reported_by_id": reporter_id if reporter_id != actor_id else None,
+            }
         )
-    session.flush()
-    return article
+    connection = session.connection()
+    article_id = connection.execute(
+        _INSERT_ARTICLE,
+        {
+            "source": source,
+            "title": title,
+            "text": text,
+            "summary": summary,
+            "fingerprint": fingerprint,
+            "raw_hash": raw_hash,
+            "published_at": published_at,
+            "url": url,
+        },
+    ).scalar_one()
+    if not rows:
+        return NewArticle(article_id, title, [])
+    for row in rows:
+        row["article_id"] = article_id
+    ids = connection.execute(_INSERT_STATEMENTS, rows).scalars().all()
+    return NewArticle(
+        article_id,
+        title,
+        [StoredStatement(id_, *columns) for id_, columns in zip(ids, kept, strict=True)],
+    )
 
 
 def latest_articles(session: Session, limit: int) -> Sequence[Article]:
@@ -319,7 +382,7 @@ def _statements_query(actor_id: int) -> Select[Statement]:
         select(Statement)
         .join(Article, Article.id == Statement.article_id)
         .where(Statement.actor_id == actor_id)
-        .options(selectinload(Statement.article), selectinload(Statement.reported_by))
+        .options(contains_eager(Statement.article), joinedload(Statement.reported_by))
         .order_by(newest.desc(), Article.id.desc(), Statement.sentence_index)
     )
 
@@ -338,13 +401,30 @@ def count_statements(session: Session, actor_id: int) -> int:
     return session.scalar(select(func.count()).where(Statement.actor_id == actor_id)) or 0
 
 
-def earlier_statements(
-    session: Session, actor_ids: Iterable[int], before_article_id: int, limit: int
-) -> dict[int, list[Statement]]:
-    """Per actor, up to ``limit`` statements in articles stored before this one, newest first."""
+class EarlierStatement(Protocol):
+    """The columns of a statement that change detection compares."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def actor_id(self) -> int: ...
+    @property
+    def article_id(self) -> int: ...
+    @property
+    def stance(self) -> str: ...
+    @property
+    def terms(self) -> str: ...
+
+
+def _earlier_statements_query() -> Select[tuple[int, int, int, str, str]]:
     ranked = (
         select(
             Statement.id,
+            Statement.actor_id,
+            Statement.article_id,
+            Statement.sentence_index,
+            Statement.stance,
+            Statement.terms,
             func.row_number()
             .over(
                 partition_by=Statement.actor_id,
@@ -352,18 +432,40 @@ def earlier_statements(
             )
             .label("rank"),
         )
-        .where(Statement.actor_id.in_(list(actor_ids)), Statement.article_id < before_article_id)
+        .where(
+            Statement.actor_id.in_(bindparam("actor_ids", expanding=True)),
+            Statement.article_id < bindparam("before_article_id"),
+        )
         .subquery()
     )
-    rows = session.scalars(
-        select(Statement)
-        .join(ranked, ranked.c.id == Statement.id)
-        .where(ranked.c.rank <= limit)
-        .order_by(Statement.article_id.desc(), Statement.sentence_index.desc())
-    ).all()
-    grouped: dict[int, list[Statement]] = {}
-    for statement in rows:
-        grouped.setdefault(statement.actor_id, []).append(statement)
+    return (
+        select(ranked.c.id, ranked.c.actor_id, ranked.c.article_id, ranked.c.stance, ranked.c.terms)
+        .where(ranked.c.rank <= bindparam("limit"))
+        .order_by(ranked.c.article_id.desc(), ranked.c.sentence_index.desc())
+    )
+
+
+# Built once: building this window query anew for every article cost ten times running it.
+_EARLIER_STATEMENTS = _earlier_statements_query()
+
+
+def earlier_statements(
+    session: Session, actor_ids: Iterable[int], before_article_id: int, limit: int
+) -> dict[int, list[EarlierStatement]]:
+    """Per actor, up to ``limit`` statements in articles stored before this one, newest first.
+
+    Plain rows, not ORM objects: ingest reads hundreds of them per article and changes none.
+    """
+    wanted = list(actor_ids)
+    if not wanted:
+        return {}
+    rows = session.connection().execute(
+        _EARLIER_STATEMENTS,
+        {"actor_ids": wanted, "before_article_id": before_article_id, "limit": limit},
+    )
+    grouped: dict[int, list[EarlierStatement]] = {}
+    for row in rows:
+        grouped.setdefault(row.actor_id, []).append(row)
     return grouped
 
 
@@ -377,7 +479,7 @@ def earlier_positions(session: Session, statement_ids: Sequence[int]) -> dict[in
         select(StatementChange.statement_id, Statement)
         .join(Statement, Statement.id == StatementChange.earlier_id)
         .where(StatementChange.statement_id.in_(statement_ids))
-        .options(selectinload(Statement.article))
+        .options(joinedload(Statement.article))
     ).all()
     changes: dict[int, list[Statement]] = {}
     for statement_id, earlier in rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 _SPACE = re.compile(r"\s+")
 _PUNCTUATION = re.compile(r"[^\w\s]")
@@ -34,12 +35,12 @@ class CleanArticle:
         flat = tuple(sentence for paragraph in self.paragraphs for sentence in paragraph)
         object.__setattr__(self, "sentences", flat)
 
-    @property
+    @cached_property
     def text(self) -> str:
         """Paragraphs joined with blank lines, one sentence after another."""
         return "\n\n".join(" ".join(paragraph) for paragraph in self.paragraphs)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """A content hash that ignores case, white space and punctuation differences."""
         return hashlib.sha256(comparison_key(self.text).encode("utf-8")).hexdigest()

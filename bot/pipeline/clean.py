@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from bot.pipeline import boilerplate
 from bot.pipeline.article import CleanArticle
-from bot.pipeline.sentences import split_sentences, words
+from bot.pipeline.sentences import has_words, split_sentences, words
 
 MAX_HEADING_WORDS = 20
 MAX_BYLINE_WORDS = 8
@@ -54,9 +55,15 @@ _SMALL_WORDS = frozenset(
 )
 
 
+_STRAIGHT_QUOTES = str.maketrans("‘’“”´`", "''\"\"''")
+
+
+# Most lines are one sentence, folded once when lines are de-duplicated and again as a
+# sentence; the cache makes the second time free.
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """A comparison key: lower case, straight quotes, single spaces, no edge punctuation."""
-    text = text.casefold().translate(str.maketrans("‘’“”´`", "''\"\"''"))
+    text = text.casefold().translate(_STRAIGHT_QUOTES)
     return _SPACES.sub(" ", text).strip(" .,:;!?\"'")
 
 
@@ -64,7 +71,7 @@ def normalise(raw: str) -> str:
     """Unicode NFC, Unix newlines, plain spaces, no invisible or control characters."""
     text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text.translate(_INVISIBLE))
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line.strip() for line in _SPACES.sub(" ", text).split("\n"))
 
 
 def _unwrap(lines: list[str]) -> Iterator[str]:
@@ -112,11 +119,12 @@ class _Builder:
     """Collects paragraphs of kept lines, then splits and de-duplicates their sentences."""
 
     def __init__(self) -> None:
-        self.paragraphs: list[list[str]] = [[]]
+        # (line, vetted): vetted lines are exactly as ``_content_lines`` let them through.
+        self.paragraphs: list[list[tuple[str, bool]]] = [[]]
         self.bylines: list[tuple[int, str]] = []
 
-    def add_line(self, line: str) -> None:
-        self.paragraphs[-1].append(line)
+    def add_line(self, line: str, *, vetted: bool) -> None:
+        self.paragraphs[-1].append((line, vetted))
 
     def end_paragraph(self) -> None:
         if self.paragraphs[-1]:
@@ -137,12 +145,12 @@ class _Builder:
         line_number = -1
         sentence_count = 0
         # _unwrap has joined hard-wrapped lines, so each line left is a paragraph of its own.
-        for line in (line for block in self.paragraphs for line in block):
+        for line, vetted in (entry for block in self.paragraphs for entry in block):
             line_number += 1
             kept: list[str] = []
             for sentence in split_sentences(line):
                 key = fold(sentence)
-                if key in seen or not _is_reader_text(sentence):
+                if key in seen or not _is_reader_text(sentence, vetted and sentence == line):
                     continue
                 seen.add(key)
                 kept.append(sentence)
@@ -158,12 +166,19 @@ class _Builder:
         return CleanArticle(headline=headline, paragraphs=tuple(paragraphs), bylines=bylines)
 
 
-def _is_reader_text(sentence: str) -> bool:
+def _is_reader_text(sentence: str, vetted_line: bool) -> bool:
+    """``vetted_line``: the sentence is a whole line that ``_content_lines`` let through, so
+    it is known to be neither furniture nor a generator leak (the costliest tests)."""
     return (
-        len(words(sentence)) >= 2
-        and not boilerplate.FURNITURE_LINE.search(sentence)
+        has_words(sentence, 2)
         and not boilerplate.META_SENTENCE.search(sentence)
-        and not boilerplate.GENERATOR_LEAK.search(sentence)
+        and (
+            vetted_line
+            or not (
+                boilerplate.FURNITURE_LINE.search(sentence)
+                or boilerplate.GENERATOR_LEAK.search(sentence)
+            )
+        )
     )
 
 
@@ -212,5 +227,8 @@ def clean_article(raw: str, headline: str | None = None) -> CleanArticle:
         expecting_headline = False
         if in_boilerplate_section or _is_reading_list_entry(line):
             continue
-        builder.add_line(_strip_label(line) if bullet else line)
+        if bullet:
+            builder.add_line(_strip_label(line), vetted=False)
+        else:
+            builder.add_line(line, vetted=True)
     return builder.build(headline)

@@ -1,8 +1,11 @@
-"""Store articles with their briefings and positions, one short transaction per article.
+"""Store articles with their briefings and positions, a batch of articles per transaction.
 
-A file is processed (CPU work, no transaction open) and then written in a single
-transaction, so a crash leaves either the whole article or nothing, and the next scan picks
-the file up again. Bad files are reported with a reason and never stop the others.
+Files are taken in batches: one query finds the ones already stored, the rest are processed
+(CPU work, no transaction open) and then written together in one short transaction, so a
+crash leaves whole articles or nothing, and the next scan picks the files up again. If
+writing the batch fails, its articles are written again one transaction each, so a bad
+article is reported with its own reason and never costs the others, and a failing database
+still takes the articles that fit before the run stops.
 """
 
 from __future__ import annotations
@@ -19,11 +22,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.pipeline.actors import Registry
-from bot.pipeline.brief import brief
+from bot.pipeline.brief import Briefing, brief
 from bot.pipeline.changes import change_kind, same_topic
 from bot.pipeline.load import LoadedText, RejectedInput, load_bytes, read_article_bytes
 from storage import repository
-from storage.models import Article
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,9 @@ SEEDS_PACKAGE = Path(str(resources.files("seeds"))).resolve()
 
 Progress = Callable[[int, int, str], None]
 CHANGE_LOOKBACK = 200  # earlier statements of one actor compared with each new one
+# Articles written per transaction: large enough that per-transaction costs vanish, small
+# enough that the write lock is held for well under a second.
+BATCH_SIZE = 50
 
 
 @dataclass
@@ -90,7 +95,14 @@ class WebOrigin:
 
 
 class DatabaseUnavailable(RuntimeError):
-    """Writing failed for every article alike (disk full, read-only, server gone)."""
+    """Writing failed for every article alike (disk full, read-only, server gone).
+
+    ``results`` are those of the batch's files before the one that met the failure.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.results: list[FileResult] = []
 
 
 def article_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -115,6 +127,20 @@ def display_source(path: Path) -> str:
     return str(path)
 
 
+@dataclass
+class _Pending:
+    """One file on its way through a batch."""
+
+    source: str
+    name: str
+    raw: bytes
+    web: WebOrigin | None = None  # where a fetched article came from
+    raw_hash: str = ""
+    result: FileResult | None = None
+    briefing: Briefing | None = None
+    repeats: _Pending | None = None  # an earlier file of the batch with the same bytes
+
+
 class Ingestor:
     def __init__(self, sessions: sessionmaker[Session], registry: Registry) -> None:
         self.sessions = sessions
@@ -126,24 +152,23 @@ class Ingestor:
     def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         files = list(article_files(paths))
         report = IngestReport()
-        for number, path in enumerate(files, start=1):
-            if progress:
-                progress(number, len(files), str(path))
+        for start in range(0, len(files), BATCH_SIZE):
+            batch = []
+            for number, path in enumerate(files[start : start + BATCH_SIZE], start=start + 1):
+                if progress:
+                    progress(number, len(files), str(path))
+                batch.append(self._read(path))
             try:
-                report.results.append(self.ingest_file(path))
+                report.results.extend(self._ingest_batch(batch))
             except DatabaseUnavailable as error:
+                report.results.extend(error.results)
                 report.stopped = str(error)
                 break
         self._record(report)
         return report
 
     def ingest_file(self, path: Path) -> FileResult:
-        source = display_source(path)
-        try:
-            raw = read_article_bytes(path)
-        except RejectedInput as error:
-            return FileResult(source, "rejected", str(error))
-        return self.ingest_bytes(raw, source, path.name)
+        return self._ingest_batch([self._read(path)])[0]
 
     def ingest_bytes(
         self, raw: bytes, source: str, name: str, web: WebOrigin | None = None
@@ -153,61 +178,165 @@ class Ingestor:
         ``web`` is where a fetched article came from: its headline and date (a feed's) win
         over the page's own, and its address is stored so the page is never fetched twice.
         """
-        raw_hash = hashlib.sha256(raw).hexdigest()
+        return self._ingest_batch([_Pending(source, name, raw, web)])[0]
+
+    def ingest_many(self, articles: Iterable[tuple[bytes, str, str]]) -> Iterator[FileResult]:
+        """Store (bytes, source, name) articles in batches, one result per article in order."""
+        batch: list[_Pending] = []
+        for raw, source, name in articles:
+            batch.append(_Pending(source, name, raw))
+            if len(batch) == BATCH_SIZE:
+                yield from self._ingest_batch(batch)
+                batch = []
+        if batch:
+            yield from self._ingest_batch(batch)
+
+    @staticmethod
+    def _read(path: Path) -> _Pending:
+        source = display_source(path)
+        try:
+            return _Pending(source, path.name, read_article_bytes(path))
+        except RejectedInput as error:
+            return _Pending(
+                source, path.name, b"", result=FileResult(source, "rejected", str(error))
+            )
+
+    def _ingest_batch(self, batch: list[_Pending]) -> list[FileResult]:
+        todo = [item for item in batch if item.result is None]
+        try:
+            self._skip_stored_bytes(todo)
+            fresh = [item for item in todo if item.result is None and item.repeats is None]
+            for item in fresh:
+                item.briefing, item.result = self._process(item)
+            self._write([item for item in fresh if item.briefing is not None])
+        except DatabaseUnavailable as error:
+            error.results = _results_before_the_first_missing(batch)
+            raise
+        results = _results_before_the_first_missing(batch)
+        assert len(results) == len(batch), "every file gets exactly one result"
+        return results
+
+    def _skip_stored_bytes(self, items: list[_Pending]) -> None:
+        """Files whose exact bytes are stored already are duplicates and are not processed."""
+        if not items:
+            return
+        first_with_hash: dict[str, _Pending] = {}
+        for item in items:
+            item.raw_hash = hashlib.sha256(item.raw).hexdigest()
+            first = first_with_hash.setdefault(item.raw_hash, item)
+            item.repeats = None if first is item else first
         try:
             with self.sessions.begin() as session:
-                known = repository.article_with_raw_hash(session, raw_hash)
-                if known is not None:
-                    return FileResult(
-                        source,
-                        "duplicate",
-                        f"already stored from {known.source}",
-                        known.title,
-                        known.id,
-                    )
-            loaded = load_bytes(raw, name)
-            if web is not None:
-                loaded = web.applied_to(loaded)
-            briefing = brief(loaded, self.registry)
-            with self.sessions.begin() as session:
-                known = repository.article_with_fingerprint(session, briefing.article.fingerprint)
-                if known is not None:
-                    return FileResult(
-                        source, "duplicate", f"same text as {known.source}", known.title, known.id
-                    )
-                article = repository.add_article(
-                    session,
-                    source=source,
-                    title=briefing.title,
-                    text=briefing.article.text,
-                    summary=briefing.summary,
-                    fingerprint=briefing.article.fingerprint,
-                    raw_hash=raw_hash,
-                    published_at=briefing.published,
-                    statements=briefing.statements,
-                    directory=self.actors,
-                )
-                if web is not None:
-                    article.url = web.url
-                _link_changes(session, article)
-                added = FileResult(source, "added", None, article.title, article.id)
-            self.actors.committed()
-            return added
-        except RejectedInput as error:
-            return FileResult(source, "rejected", str(error))
-        except IntegrityError:
-            # Another process stored the same article between our check and our insert.
-            return FileResult(source, "duplicate", "stored meanwhile by another process")
+                stored = repository.articles_with_raw_hashes(session, list(first_with_hash))
         except OperationalError as error:
             raise DatabaseUnavailable(
                 f"database error: {_first_line(error.orig or error)}"
             ) from error
         except SQLAlchemyError as error:
-            log.exception("storing %s failed", source)
-            return FileResult(source, "rejected", f"database error: {_first_line(error)}")
+            log.exception("looking up already stored files failed")
+            for item in items:
+                item.result = FileResult(
+                    item.source, "rejected", f"database error: {_first_line(error)}"
+                )
+            return
+        for item in items:
+            known = stored.get(item.raw_hash)
+            if known is not None and item.repeats is None:
+                item.result = FileResult(
+                    item.source,
+                    "duplicate",
+                    f"already stored from {known.source}",
+                    known.title,
+                    known.id,
+                )
+
+    def _process(self, item: _Pending) -> tuple[Briefing | None, FileResult | None]:
+        """The briefing, or the reason there is none; no transaction is open meanwhile."""
+        try:
+            loaded = load_bytes(item.raw, item.name)
+            if item.web is not None:
+                loaded = item.web.applied_to(loaded)
+            return brief(loaded, self.registry), None
+        except RejectedInput as error:
+            return None, FileResult(item.source, "rejected", str(error))
         except Exception as error:  # a bug in one article must not stop the others
-            log.exception("processing %s failed", source)
-            return FileResult(source, "rejected", f"internal error ({type(error).__name__})")
+            log.exception("processing %s failed", item.source)
+            reason = f"internal error ({type(error).__name__})"
+            return None, FileResult(item.source, "rejected", reason)
+
+    def _write(self, items: list[_Pending]) -> None:
+        """All items in one transaction; if that fails, each in its own for its own result."""
+        if not items:
+            return
+        try:
+            with self.sessions.begin() as session:
+                known = self._stored_fingerprints(session, items)
+                results = [self._store(session, item, known) for item in items]
+            self.actors.committed()
+            for item, result in zip(items, results, strict=True):
+                item.result = result
+        except Exception:  # one article's failure must not cost the others: retry one by one
+            self.actors.rolled_back()
+            # A failing database (disk full) still takes the articles that fit, as before.
+            for item in items:
+                item.result = self._write_one(item)
+
+    @staticmethod
+    def _stored_fingerprints(
+        session: Session, items: list[_Pending]
+    ) -> dict[str, repository.StoredArticle]:
+        return repository.articles_with_fingerprints(
+            session, [item.briefing.article.fingerprint for item in items if item.briefing]
+        )
+
+    def _store(
+        self, session: Session, item: _Pending, known: dict[str, repository.StoredArticle]
+    ) -> FileResult:
+        """Write one processed article unless its text is stored (or written this batch)."""
+        assert item.briefing is not None
+        briefing = item.briefing
+        fingerprint = briefing.article.fingerprint
+        same = known.get(fingerprint)
+        if same is not None:
+            return FileResult(
+                item.source, "duplicate", f"same text as {same.source}", same.title, same.id
+            )
+        article = repository.add_article(
+            session,
+            source=item.source,
+            title=briefing.title,
+            text=briefing.article.text,
+            summary=briefing.summary,
+            fingerprint=fingerprint,
+            raw_hash=item.raw_hash,
+            published_at=briefing.published,
+            statements=briefing.statements,
+            directory=self.actors,
+            url=item.web.url if item.web else None,
+        )
+        _link_changes(session, article)
+        known[fingerprint] = repository.StoredArticle(article.id, item.source, article.title)
+        return FileResult(item.source, "added", None, article.title, article.id)
+
+    def _write_one(self, item: _Pending) -> FileResult:
+        try:
+            with self.sessions.begin() as session:
+                result = self._store(session, item, self._stored_fingerprints(session, [item]))
+            self.actors.committed()
+            return result
+        except IntegrityError:
+            # Another process stored the same article between our check and our insert.
+            return FileResult(item.source, "duplicate", "stored meanwhile by another process")
+        except OperationalError as error:
+            raise DatabaseUnavailable(
+                f"database error: {_first_line(error.orig or error)}"
+            ) from error
+        except SQLAlchemyError as error:
+            log.exception("storing %s failed", item.source)
+            return FileResult(item.source, "rejected", f"database error: {_first_line(error)}")
+        except Exception as error:  # a bug in one article must not stop the others
+            log.exception("storing %s failed", item.source)
+            return FileResult(item.source, "rejected", f"internal error ({type(error).__name__})")
         finally:
             self.actors.rolled_back()  # no-op after a commit; forgets ids of a rolled-back one
 
@@ -221,7 +350,33 @@ class Ingestor:
             report.stopped = report.stopped or f"database error: {_first_line(error)}"
 
 
-def _link_changes(session: Session, article: Article) -> None:
+def _results_before_the_first_missing(batch: list[_Pending]) -> list[FileResult]:
+    """The results in file order, up to the first file that has none (the batch stopped)."""
+    results: list[FileResult] = []
+    for item in batch:
+        if item.result is None and item.repeats is not None and item.repeats.result is not None:
+            item.result = _repeat_result(item, item.repeats)
+        if item.result is None:
+            break
+        results.append(item.result)
+    return results
+
+
+def _repeat_result(item: _Pending, first: _Pending) -> FileResult:
+    """The same bytes twice in one batch: what the second would have met after the first."""
+    assert first.result is not None
+    if first.result.status == "added":
+        return FileResult(
+            item.source,
+            "duplicate",
+            f"already stored from {first.source}",
+            first.result.title,
+            first.result.article_id,
+        )
+    return replace(first.result, source=item.source)
+
+
+def _link_changes(session: Session, article: repository.NewArticle) -> None:
     """Link each new statement to the actor's earlier statements on the same topic in the
     latest article that discussed it, where the stance moved (a reversal or a shift)."""
     earlier_by_actor = repository.earlier_statements(

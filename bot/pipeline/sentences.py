@@ -7,6 +7,7 @@ tokenizer built on sentencex (rule-based, offline) and a plain regular expressio
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from sentencex import segment
 
@@ -24,6 +25,11 @@ def split_sentences(text: str) -> list[str]:
 def words(sentence: str) -> list[str]:
     """The word tokens of a sentence, as sumy's summarizers expect them."""
     return _WORD.findall(sentence)
+
+
+def has_words(sentence: str, count: int) -> bool:
+    """Whether ``sentence`` has at least ``count`` word tokens, found without listing all."""
+    return sum(1 for _ in islice(_WORD.finditer(sentence), count)) == count
 
 
 class OfflineTokenizer:

@@ -45,6 +45,7 @@ RUNTIME = "runtime"
 SCAN_JOB, DAILY_JOB, FANOUT_JOB = "inbox-scan", "daily-digests", "fan-out"
 FIRST_SCAN_AFTER = 2.0
 FANOUT_EVERY = 30.0
+CHART_SLOTS = 4
 
 
 def in_transaction(sessions: sessionmaker[Session], function: Callable[..., T], *args: Any) -> T:
@@ -212,6 +213,8 @@ class Runtime:
     scanner: Scanner
     fanout: FanOut
     throttle: Throttle
+    # /who charts drawing or waiting to: beyond this, a burst gets its answers without charts.
+    chart_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(CHART_SLOTS))
 
 
 def runtime(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from bot.pipeline import stances
-from bot.pipeline.actors import ActorRef, Mention, Registry, find_mentions
+from bot.pipeline.actors import ActorRef, Mention, Registry, find_mentions, proper_words
 from bot.pipeline.article import CleanArticle
 from bot.pipeline.changes import topic_terms
 
@@ -411,9 +411,10 @@ def extract_statements(article: CleanArticle, registry: Registry) -> list[Extrac
                 if " " not in alias:
                     focus.remember(alias, actor)
     bylines = {index: text for index, text in article.bylines}
+    names = proper_words(article.sentences)
     statements: list[ExtractedStatement] = []
     for index, sentence in enumerate(article.sentences):
-        statements.extend(_sentence_statements(index, sentence, registry, focus, bylines))
+        statements.extend(_sentence_statements(index, sentence, registry, focus, bylines, names))
     unnamed_roles = {placeholder.name for _, placeholder, _ in focus.lead_roles}
     return [
         replace(s, actor=focus.as_finally_known(s.actor))
@@ -428,6 +429,10 @@ def _canonical(mention: Mention, focus: _Focus) -> Mention:
     The merged actor keeps every spelling seen, so "Ms Hewitt" becomes a stored alias.
     """
     actor = mention.actor
+    if actor.kind == "organisation" and " " not in actor.name:
+        person = focus.person_called(actor.name, None)
+        if person is not None:
+            return replace(mention, actor=person)  # "Firestone said": Jamie Firestone
     if actor.kind == "organisation":
         return _expanded_acronym(mention, focus)
     if actor.kind != "person":
@@ -474,6 +479,7 @@ def _sentence_statements(
     registry: Registry,
     focus: _Focus,
     bylines: dict[int, str],
+    names: frozenset[str],
 ) -> Iterator[ExtractedStatement]:
     # "The Tory co-chairman" is one person, not the Tory party: role phrases win overlaps.
     roles = focus.role_mentions(index, sentence) + focus.body_mentions(
@@ -481,7 +487,7 @@ def _sentence_statements(
     )
     found = [
         _canonical(m, focus)
-        for m in find_mentions(registry, sentence)
+        for m in find_mentions(registry, sentence, names)
         if all(m.end <= r.start or m.start >= r.end for r in roles)
     ]
     mentions = sorted(found + roles, key=lambda m: m.start)

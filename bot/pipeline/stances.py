@@ -77,13 +77,16 @@ CUES: dict[str, list[str]] = {
         r"(?:uneasy|unhappy|concerned|worried)\s+(?:about|by)",
         r"(?:branded|brands|described|describes|called|calls|dismissed)\s+(?:\w+\s+){0,4}as\s+[\"“]",
         r"(?:ruling|ruled)\s+out\s+the\s+direct",
+        # A court's finding: "ruled that the government could not sue".
+        r"(?:ruled|rules|found|finds|decided|decides)\s+that\s+(?:[\w'’-]+\s+){0,6}?"
+        r"(?:could|can|should|must|would)\s*(?:not|n't)\b",
     ],
     "demand": [
         r"(?:am|is|are)\s+asking",
         r"(?:asked|asks|ask|asking)\s+(?:for|that)\b",
         r"(?:called|calls|call|calling)\s+(?:for|on)\b",
         r"(?:demanded|demands|demand|demanding)\b",
-        r"(?:requires|required|require|requiring)\b",
+        r"(?:requires|required|require|requiring)\b(?!\s+(?:for|by|under)\b)",
         r"(?:insisted|insists|insist|insisting)\b",
         r"(?:urged|urges|urge|urging)\b",
         r"(?:pushing|pushed|pushes|push)\s+for",
@@ -111,7 +114,7 @@ CUES: dict[str, list[str]] = {
         r"(?:reached|reach|reaches|signed|signs)\s+(?:an?\s+)?(?:\w+\s+)?(?:agreement|deal|accord)",
         r"(?:are|is|am|'re)\s+going\s+to",
         r"(?:assured|assures|guaranteed|guarantees)\s+(?:that|of)",
-        r"(?:is|are|was|were|has\s+been|have\s+been)\s+(?:\w+\s+)?(?:providing|supplying|sending|delivering)",
+        r"(?:is|are|was|were|has\s+been|have\s+been)\s+(?:\w+\s+)?(?:providing|supplying|sending|delivering|offering)\b",
         r"(?:provided|provides|supplied|supplies|delivered)\s+(?:\w+\s+){0,3}(?:assurances|aid|support|weapons|guarantees|funding)",
         r"(?:has|have)\s+been\s+(?:a|an)\s+(?:\w+\s+)?(?:supporter|backer|ally)\s+of",
         r"(?:outlined|announced|unveiled|set\s+out)\s+(?:plans|a\s+plan|proposals)\s+(?:for|to)",
@@ -124,6 +127,7 @@ CUES: dict[str, list[str]] = {
         r"(?:backed|backs|endorsed|endorses|supported|supports|welcomed|welcomes|defended|defends)\b",
         r"(?:is|are|was|were|am|remains?)\s+(?:\w+ly\s+)?determined\s+to\b",
         r"(?:is|are|was|were|am)\s+(?:\w+ly\s+)?in\s+favour\s+of\b",
+        r"(?:decided|decides|(?:has|have|had)\s+decided)\s+to\b",
     ],
 }
 
@@ -157,6 +161,7 @@ JUDGEMENTS = [
     r"(?:unfair|unworkable|flawed|draconian|undemocratic|unjust|unnecessary|outrageous|ridiculous|"
     r"deplorable|appalling|fiasco|shambles|betrayal|scandalous|a\s+(?:con|sham|stunt|smokescreen))\b",
     r"(?:is|was|are|were|be)\s+(?:\w+\s+)?wrong\b",
+    r"preposterous|misleads?|misleading",
 ]
 
 # What someone says will happen, reported without a stance verb ("paid leave would be

@@ -94,6 +94,8 @@ _ORG_HEADS = (
 # "Menatep Group".
 _COMPANY_SUFFIX = re.compile(r"\s+(?:Group|Corporation|Corp|Company|Holdings)$")
 _CAP = r"[A-Z][\w'’&.-]*"
+# Words before a body's name that are not part of it: "But the", "Pearson's".
+_ORG_LEAD = re.compile(r"(?:(?i:[A-Z]\w*\s+)?(?i:the)\s+)?(?:\S+['’]s\s+)*")
 _ORG = re.compile(
     rf"(?<![\w'’-])(?:{_CAP}\s+(?:(?:of|for|and|on|the|&)\s+)*){{1,6}}(?:{_ORG_HEADS})"
     rf"(?:\s+(?:of|for)\s+{_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,2}})?"  # "Union of Journalists"
@@ -308,7 +310,11 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
         for run in _CAPITAL_RUN.finditer(sentence):
             words = run.group().split()
             lead = 0
-            while lead < len(words) and (words[lead] in _NOT_FIRST or words[lead] in TITLE_WORDS):
+            while lead < len(words) and (
+                words[lead] in _NOT_FIRST
+                or words[lead] in TITLE_WORDS
+                or _COMPOUND_ADJECTIVE.fullmatch(words[lead])
+            ):
                 lead += 1
             names = words[lead:]
             if len(names) > 1 or sentence.endswith("the ", 0, run.start()):
@@ -329,6 +335,7 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
     )
 
 
+_COMPOUND_ADJECTIVE = re.compile(r"[A-Z]\w*-[a-z][\w-]*")  # "State-owned Rosneft"
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][\w'’-]*")
 
 
@@ -368,7 +375,7 @@ def discovered_mentions(
         add(ActorRef(match.group(), "organisation"), match.start(), match.end())
     for match in _ORG.finditer(sentence):
         # "But the Scottish Executive": the name starts after the sentence's own words.
-        lead = re.match(r"(?:(?:[A-Z]\w*\s+)?the\s+)?", match.group(), flags=re.IGNORECASE)
+        lead = _ORG_LEAD.match(match.group())
         start = match.start() + (lead.end() if lead and lead.end() < len(match.group()) else 0)
         name = sentence[start : match.end()]
         first = name.split()[0]

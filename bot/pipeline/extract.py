@@ -29,6 +29,9 @@ _PREPOSITION = re.compile(
     r"\b(?i:with|from|to|of|for|against|between|by|on|about|toward|towards|into|like|including|"
     r"among|alongside|under|over|at|in|than|and\s+between)\s+(?i:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}$"
 )
+_IN_LIST = re.compile(
+    r"\b(?:including|such\s+as|among\s+them|notably)\s+(?:[A-Z][\w.'’&-]*|and|or|the|,|\s)*$"
+)
 _AFTER_CONJUNCT = re.compile(r"(?<=[A-Za-z])\s+(?:and|or)\s+(?:the\s+)?$")
 _PREPOSITION_BEFORE_NOUN = re.compile(
     r"\b(?:of|for|with|from|to|by|among|between|against|on|in|at|like|including)\s+"
@@ -45,7 +48,7 @@ _NAME_LINKS = frozenset({"of", "and", "for", "the", "&", "on"})
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|be|is|are)\s+(?:\w+ly\s+)?$")
 _PARTICIPLE = re.compile(r"\w+(?:ed|en)\b|sought\b|held\b|made\b", re.IGNORECASE)
 _INDEFINITE_ARTICLE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
-_RELATIVE = re.compile(r"^\s*,?\s*(?:who|which)\b", re.IGNORECASE)
+_RELATIVE = re.compile(r"^\)?\s*,?\s*(?:who|which)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
     r";|:\s|\s[–—]\s|,\s+(?:but|whereas|although|though)\s|,\s+while\s+(?!\w+ing\b)",
     re.IGNORECASE,
@@ -97,6 +100,12 @@ _SAYS_BEFORE_PRONOUN = re.compile(
     r"warn|warns|warned|added|stressed)\s+(?:that\s+)?$",
     re.IGNORECASE,
 )
+# "It is vital that …": an opening "it" that stands for nothing.
+_DUMMY_IT = re.compile(
+    r"it\s+(?:is|was|['’]s|seems|seemed|appears|appeared|would\s+be|will\s+be|has\s+been|"
+    r"had\s+been|may|might|could|remains)\b",
+    re.IGNORECASE,
+)
 # "It outlined plans" names the declaration's authors; "it could also provide …" rarely does.
 _THING_PRONOUNS = frozenset({"it", "its", "they", "their"})
 
@@ -109,6 +118,10 @@ _ROLE_NOUNS = (
 # The role words right before a name: "Shadow Home Secretary " or "Lib Dem home affairs spokesman ".
 _ROLE_BEFORE_NAME = re.compile(
     rf"(?:^|[^\w'’-])(?P<role>(?:[\w-]+\s+){{0,4}}(?:{_ROLE_NOUNS}))\s+$", re.IGNORECASE
+)
+_PREPOSITION_ROLE = re.compile(
+    rf"\b(?i:of|for|with|from|to|by|against)\s+(?i:its|his|her|their|the)\s+(?:[a-z][\w-]*\s+)?"
+    rf"(?:founder|owner|boss|head|{_ROLE_NOUNS})\s+$"
 )
 _THE_ROLE = re.compile(
     rf"\b[Tt]he\s+(?P<role>(?:[\w-]+\s+){{0,4}}?(?:{_ROLE_NOUNS}))\b", re.IGNORECASE
@@ -141,6 +154,27 @@ _COMMON_BODY = re.compile(
     r"commission|panel)\s+of\s+(?:MPs|peers)))(?![\w'’-])"
 )
 _GROUP_BODIES = frozenset({"law lords"})
+# "the company", "the bank": the company named last ("the bank" only a bank).
+_COMPANY_REFERENCE = re.compile(
+    r"(?<![\w'’-])[Tt]he\s+(?P<head>company|firm|group|bank|airline|carrier|business|retailer|"
+    r"carmaker|operator|publisher|insurer|lender)(?![\w'’-]|\s+[A-Z])"
+)
+# Bodies that are no company, whatever "the company" in the next sentence means.
+_NOT_A_COMPANY = re.compile(
+    r"\b(?:Union|Association|Party|Council|Commission|Committee|Authority|Court|Ministry|"
+    r"Department|Office|Federation|Confederation|Parliament|Assembly|Government|government|"
+    r"Executive|Congress|Senate|Cabinet|Tribunal|Police|Society|Institute|Organi[sz]ation|"
+    r"League|Forum|Agency|Lords|Commons)\b"
+)
+# "Menatep Group's managing director Tim Osborne", "Jeremy Dear, NUJ general secretary": the
+# head speaks for the body (a deputy or an "executive" does not).
+_HEAD_ROLE = (
+    r"(?:(?!deputy\b|vice\b|assistant\b|former\b|acting\b)[\w-]+\s+){0,2}?"
+    r"(?:chief\s+executive|chairman|chairwoman|managing\s+director|director[\s-]+general|"
+    r"general\s+secretary|secretary[\s-]+general|president|governor|boss|founder|head)"
+)
+_HEAD_BEFORE_PERSON = re.compile(rf"\s*{_HEAD_ROLE}\s+", re.IGNORECASE)
+_HEAD_AFTER_BODY = re.compile(rf"(?:['’]s)?\s+{_HEAD_ROLE}\b", re.IGNORECASE)
 _HOUSES = {"Lords": "House of Lords", "Commons": "House of Commons"}
 _PLACE_MINISTERS = re.compile(r"(?<![\w'’-])(?P<place>[A-Z][a-z]+)\s+ministers(?![\w'’-])")
 
@@ -221,6 +255,10 @@ class _Focus:
     lead_roles: list[tuple[str, ActorRef, int]] = field(default_factory=list)
     named_roles: dict[str, ActorRef] = field(default_factory=dict)
     place_ministers: dict[str, ActorRef] = field(default_factory=dict)
+    heads_of: dict[str, ActorRef] = field(default_factory=dict)
+    times_named: dict[ActorRef, int] = field(default_factory=dict)
+    # The body the previous sentence was about: the only one a sentence-opening "It" means.
+    previous_body: ActorRef | None = None
     # "a committee of MPs" before "the Commons science and technology committee" is named.
     unnamed_bodies: dict[str, ActorRef] = field(default_factory=dict)
     named_bodies: dict[str, list[ActorRef]] = field(default_factory=dict)
@@ -280,6 +318,36 @@ class _Focus:
                 and _PARTY_TO_PERSON.fullmatch(sentence[party.end : person.start])
             ):
                 self.parties_of[person.actor.name] = party.actor
+
+    def learn_heads(self, sentence: str, mentions: list[Mention]) -> None:
+        for first, second in pairwise(mentions):
+            between = sentence[first.end : second.start]
+            if (
+                first.actor.kind == "organisation"
+                and second.actor.kind == "person"
+                and _HEAD_BEFORE_PERSON.fullmatch(between)
+            ):
+                self.heads_of[second.actor.name] = first.actor
+            elif (
+                first.actor.kind == "person"
+                and second.actor.kind == "organisation"
+                and re.fullmatch(r",\s*(?:the\s+)?", between)
+                and _HEAD_AFTER_BODY.match(sentence, second.end)
+            ):
+                self.heads_of[first.actor.name] = second.actor
+
+    def company_named_last(self, head: str) -> ActorRef | None:
+        """The company named most so far (the latest of equals): a story's own company
+        outlasts a rival named in passing."""
+        companies = [
+            o
+            for o in self.others
+            if o.kind == "organisation"
+            and not o.party
+            and not _NOT_A_COMPANY.search(o.name)
+            and (head != "bank" or "Bank" in o.name)
+        ]
+        return max(reversed(companies), key=lambda o: self.times_named.get(o, 0), default=None)
 
     def party_of(self, person: ActorRef) -> ActorRef | None:
         return self.parties_of.get(person.name)
@@ -342,6 +410,10 @@ class _Focus:
                 place, ActorRef(match.group(), "group")
             )
             found.append(Mention(actor, match.start(), match.end()))
+        for match in _COMPANY_REFERENCE.finditer(sentence):
+            company = self.company_named_last(match["head"])
+            if company is not None:
+                found.append(Mention(company, match.start(), match.end()))
         for match in _COMMON_BODY.finditer(sentence):
             head = re.sub(r"\s+", " ", match["head"] or match["indefinite_head"])
             body = match["body"] or match["indefinite"]
@@ -377,6 +449,7 @@ class _Focus:
         return replace(actor, aliases=tuple(dict.fromkeys((*actor.aliases, *learned))))
 
     def note(self, actor: ActorRef) -> None:
+        self.times_named[actor] = self.times_named.get(actor, 0) + 1
         queue = self.people if actor.kind == "person" else self.others
         if actor in queue:
             queue.remove(actor)
@@ -493,6 +566,7 @@ def _sentence_statements(
     mentions = sorted(found + roles, key=lambda m: m.start)
     mentions = sorted(mentions + focus.family_mentions(sentence, mentions), key=lambda m: m.start)
     focus.learn_parties(sentence, mentions)
+    focus.learn_heads(sentence, mentions)
     focus.name_lead_role(index, mentions)
     speaker = _speaker(index, sentence, mentions, focus, bylines, registry)
     announcer = _announcer(sentence, mentions) if speaker is None else None
@@ -522,6 +596,12 @@ def _sentence_statements(
                 for holder, reporter in holders
                 if reporter is not None and holder.party and focus.party_of(reporter) == holder
             ]  # "Lib Dem spokeswoman Sandra Gidley said: '… the Liberal Democrats feel …'"
+            named_here = {m.actor for m in mentions}
+            holders += [
+                (body, reporter)
+                for holder, reporter in holders
+                if (body := focus.heads_of.get(holder.name)) in named_here
+            ]
             for holder, reporter in holders:
                 if holder.name in taken:
                     continue
@@ -540,6 +620,9 @@ def _sentence_statements(
     plain = [m for m in mentions if not m.possessive]
     for mention in reversed(plain or mentions):
         focus.note(mention.actor)
+    focus.previous_body = next(
+        (c.actor for c in candidates if c.actor.kind != "person" and not c.possessive), None
+    )
     focus.learn_roles(sentence, mentions)
     focus.speaker = speaker if (quotes or _speaks(sentence)) else None
     if speaker is not None:
@@ -625,8 +708,12 @@ def _candidates(
                 m.actor for m in mentions if m.end <= match.start() and m.actor.kind != "person"
             ]
             actor = bodies[-1] if bodies else None
-        elif word in _THING_PRONOUNS and match.start() > 0:
+        elif word in _THING_PRONOUNS and (match.start() > 0 or _DUMMY_IT.match(sentence)):
             actor = None  # mid-sentence "it" is too often the thing, not an actor
+        elif word in _THING_PRONOUNS:
+            # "It said …" continues the previous sentence's body; any earlier one is too far
+            # back to be sure "It" is not a product or a plan.
+            actor = focus.previous_body
         else:
             earlier = [m.actor for m in mentions if m.end <= match.start()]
             actor = _resolve_within(word, earlier) or focus.resolve_pronoun(word)
@@ -670,11 +757,15 @@ def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) ->
     if candidate.possessive and _PERSON_NOUN_AFTER_POSSESSIVE.match(between):
         return False
     before = sentence[: candidate.start]
+    if candidate.pronoun is None and _IN_LIST.search(before):
+        return False  # "firms including Tesco, Asda and Sainsbury's": an example, not the subject
     if sentence[candidate.start].islower() and _PREPOSITION_BEFORE_NOUN.search(before):
         return False  # "one of the biggest creditor nations"
     if _INDEFINITE_ARTICLE.search(before):
         return False  # "a Labour candidate": the name only describes a noun
     # "markets like Korea and Thailand": a conjunct shares the first one's preposition.
+    if _PREPOSITION_ROLE.search(before):
+        return False  # "the ambitions of its founder Mikhail Khodorkovsky"
     first_conjunct = _AFTER_CONJUNCT.sub(" ", before)
     return not _PREPOSITION.search(first_conjunct) or bool(_SPOKESPERSON_FOR.search(before))
 
@@ -812,8 +903,8 @@ def _reporter(
                 return candidate.actor
     for candidate in reversed([c for c in candidates if c.end <= subject.start]):
         between = sentence[candidate.end : subject.start]
-        if _CLAUSE_BREAK.search(between):
-            return None
+        if _CLAUSE_BREAK.search(between) or candidate.actor == subject.actor:
+            return None  # "Menatep says it will …": the subject reports its own position
         if candidate.actor != subject.actor and stances.REPORTING.search(between):
             return candidate.actor
     trailing = next((c for c in candidates if c.start > subject.end and c.actor == speaker), None)
@@ -831,6 +922,9 @@ def _stance(sentence: str, cue: stances.Cue) -> str:
         return "refuse"  # "doesn't want to", "did not agree to"
     if cue.stance == "commit" and stances.CONDITION.search(sentence[cue.end :]):
         return "conditional"
+    clause_start = max(sentence.rfind(mark, 0, cue.start) for mark in '"“;:') + 1
+    if cue.stance == "commit" and stances.CONDITION.search(sentence, clause_start, cue.start):
+        return "conditional"  # "If they default, we will fight them"
     return cue.stance
 
 

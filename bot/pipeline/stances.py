@@ -85,7 +85,7 @@ CUES: dict[str, list[str]] = {
         r"(?:am|is|are)\s+asking",
         r"(?:asked|asks|ask|asking)\s+(?:for|that)\b",
         r"(?:called|calls|call|calling)\s+(?:for|on)\b",
-        r"(?:demanded|demands|demand|demanding)\b",
+        r"(?:demanded|demanding)\b|demands?\b(?!\s+(?:from|of)\b)",  # "a demand from banks"
         r"(?:requires|required|require|requiring)\b(?!\s+(?:for|by|under)\b)",
         r"(?:insisted|insists|insist|insisting)\b",
         r"(?:urged|urges|urge|urging)\b",

@@ -613,3 +613,158 @@ def test_a_place_before_a_named_speaker_is_not_the_speaker(registry) -> None:
         registry, 'In the Commons, Mr Howard said: "It must be subject to a sunset clause."'
     )
     assert _pairs(statements) == [("Mr Howard", "demand")]
+
+
+# Business text: companies, their heads and the traps found on BBC business articles
+# (tests/data/bbc_business_gold.yaml). All names below are invented.
+
+
+def test_a_company_named_by_one_word_is_an_actor(registry) -> None:
+    statements = _statements(
+        registry,
+        "Shares in Zentrix rose on Monday.\nZentrix has pledged to repay the loan by June.",
+    )
+    assert _pairs(statements) == [("Zentrix", "commit")]
+
+
+def test_a_company_suffix_is_dropped_for_the_companys_everyday_name(registry) -> None:
+    [statement] = _statements(
+        registry, "Yoldar Group says it will ask its lenders to wait until March."
+    )
+    assert statement.actor.name == "Yoldar Group" and "Yoldar" in statement.actor.aliases
+    assert statement.reported_by is None  # the company reports its own position
+
+
+def test_a_capitalised_word_used_as_a_common_noun_or_a_season_is_no_company(registry) -> None:
+    statements = _statements(
+        registry,
+        "The Secretary for the Family, Jo Brightwell, said the plan was desperate.\n"
+        "The two firms signed a Memorandum of Understanding.\n"
+        "They expect an agreement by Spring 2006.",
+    )
+    assert {s.actor.name for s in statements} <= {"Jo Brightwell"}
+
+
+def test_the_company_means_the_company_the_story_is_about_not_a_union(registry) -> None:
+    statements = _statements(
+        registry,
+        "Shares in Brelco fell.\nBrelco said the cuts were needed.\n"
+        "The Furnace Workers Union condemned the cuts.\n"
+        "But the company has said it intends to open a new plant.",
+    )
+    assert ("Brelco", "open") in _pairs(statements)
+    assert ("Furnace Workers Union", "open") not in _pairs(statements)
+
+
+def test_a_company_head_speaks_for_the_company_named_with_him(registry) -> None:
+    statements = _by_actor(
+        _statements(
+            registry,
+            'Quorvane Group\'s chief executive Tom Aldane said: "We will cut 200 jobs."\n'
+            'Pellam Group\'s deputy chief executive Ann Rusk said: "We will not close plants."',
+        )
+    )
+    assert {"Tom Aldane", "Quorvane Group", "Ann Rusk"} <= set(statements)
+    assert "Pellam Group" not in statements  # a deputy speaks for herself only
+
+
+def test_a_head_named_after_the_person_also_speaks_for_the_body(registry) -> None:
+    statements = _by_actor(
+        _statements(
+            registry,
+            '"It is a preposterous plan," said Mary Olwen, FWU general secretary.',
+        )
+    )
+    assert set(statements) == {"Mary Olwen", "FWU"}
+
+
+def test_a_sentence_opening_it_only_continues_the_previous_sentences_body(registry) -> None:
+    statements = _statements(
+        registry,
+        "Shares in Zentrix rose.\nZentrix pledged to keep its plant open.\n"
+        "The new handset sells well in Asia.\n"
+        "It will launch in Europe next year.\nIt is vital that prices fall.",
+    )
+    assert _pairs(statements) == [("Zentrix", "commit")]
+
+
+def test_a_sentence_opening_it_right_after_the_company_is_the_company(registry) -> None:
+    statements = _statements(
+        registry, "Shares in Zentrix fell.\nZentrix posted a loss.\nIt plans to sell its music arm."
+    )
+    assert _pairs(statements) == [("Zentrix", "open")]
+
+
+def test_a_programme_or_product_name_is_not_a_person(registry) -> None:
+    statements = _statements(
+        registry,
+        "The Go Digital programme will offer grants.\nIts Fast Lane scheme will pay for training.",
+    )
+    assert all(s.actor.kind != "person" for s in statements)
+
+
+def test_the_last_example_of_an_including_list_is_not_the_subject(registry) -> None:
+    statements = _statements(
+        registry,
+        "Several carmakers, including Pellam Motors, Drayco and Ostin, have pledged to cut prices.",
+    )
+    assert {s.actor.name for s in statements} <= {"Several carmakers"}
+
+
+def test_a_condition_before_the_cue_makes_a_commitment_conditional(registry) -> None:
+    statements = _statements(
+        registry,
+        'Brelco director general Tom Aldane said: "If they default, we will fight them in court."',
+    )
+    assert ("Tom Aldane", "conditional") in _pairs(statements)
+
+
+def test_a_courts_finding_that_a_claim_cannot_proceed_is_a_refusal(registry) -> None:
+    statements = _statements(
+        registry,
+        "But the Court of Appeals for the District of Columbia ruled that the government "
+        "could not sue the firms.",
+    )
+    assert _pairs(statements) == [("Court of Appeals", "refuse")]
+
+
+def test_a_demand_from_someone_else_is_a_noun_not_the_subjects_demand(registry) -> None:
+    statements = _statements(
+        registry, "Zentrix already faces a similar repayment demand from foreign banks."
+    )
+    assert statements == []
+
+
+def test_a_relative_clause_after_a_bracketed_acronym_belongs_to_the_body(registry) -> None:
+    statements = _statements(
+        registry,
+        "The Commission faces a challenge from the Northern Freight Carriers Association "
+        '(NFCA), which has attacked the rules as a "bad piece of legislation".',
+    )
+    assert _pairs(statements) == [("Northern Freight Carriers Association", "refuse")]
+
+
+def test_a_founder_after_of_its_is_not_the_subject_of_the_next_verb(registry) -> None:
+    statements = _statements(
+        registry,
+        "Shares in Zentrix fell.\n"
+        "Zentrix claims its fall was punishment for the ambitions of its founder Ivo Marsk "
+        "and has vowed to sue the buyers.",
+    )
+    assert _pairs(statements) == [("Zentrix", "commit")]
+
+
+def test_a_company_offering_and_deciding_commits(registry) -> None:
+    statements = _statements(
+        registry,
+        "Pellam Group said it was offering voluntary redundancy.\n"
+        "Drayco Airways decided to raise its fuel surcharge.",
+    )
+    assert _pairs(statements) == [("Pellam Group", "commit"), ("Drayco Airways", "commit")]
+
+
+def test_a_participle_required_for_is_no_demand(registry) -> None:
+    statements = _statements(
+        registry, "Brelco ignored the consultation period required for large cuts."
+    )
+    assert statements == []

@@ -291,6 +291,7 @@ def _mention(actor: ActorRef, sentence: str, start: int, end: int) -> Mention:
 
 
 # Adjectives of nationality ("Indonesian", "Chinese") are capitalised but name no one.
+_NATIONALITY_ENDING = re.compile(r"(?:ese|ish)$")
 _DEMONYM = re.compile(r"\w+(?:ian|ians|ese|ish|ean|can|cans)$")
 
 
@@ -317,7 +318,12 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
             ):
                 lead += 1
             names = words[lead:]
-            if len(names) > 1 or sentence.endswith("the ", 0, run.start()):
+            if (
+                len(names) > 1
+                or sentence.endswith("the ", 0, run.start())
+                or _OF_NAME_BEFORE.search(sentence, 0, run.start())
+                or _OF_NAME_AFTER.match(sentence, run.end())
+            ):
                 in_longer_name.update(names)
             elif names and (lead or not _is_sentence_start(sentence, run.start())):
                 alone.add(names[0])
@@ -332,10 +338,15 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
         and word not in _NOT_SURNAME
         and word not in TITLE_WORDS
         and word not in _COUNTRIES_BY_FIRST_WORD
+        and word not in _SEASONS
     )
 
 
+# "Memorandum of Understanding", "Lord of the Rings": one name across "of".
+_OF_NAME_BEFORE = re.compile(r"[A-Z][\w'’-]*\s+(?:of|for|&)\s+(?:the\s+)?$")
+_OF_NAME_AFTER = re.compile(r"\s+(?:of|for|&)\s+(?:the\s+)?[A-Z]")
 _COMPOUND_ADJECTIVE = re.compile(r"[A-Z]\w*-[a-z][\w-]*")  # "State-owned Rosneft"
+_SEASONS = _words("Spring Summer Autumn Winter")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][\w'’-]*")
 
 
@@ -382,9 +393,9 @@ def discovered_mentions(
         if first in _NOT_FIRST and len(name.split()) == 2 and first not in _ORG_MODIFIERS:
             continue
         short = _COMPANY_SUFFIX.sub("", name)
-        aliases = (short,) if short != name and short.split()[0] not in _NOT_FIRST else ()
+        everyday = (short,) if short != name and short.split()[0] not in _NOT_FIRST else ()
         add(
-            ActorRef(name, "organisation", aliases=aliases, party=name.endswith("Party")),
+            ActorRef(name, "organisation", aliases=everyday, party=name.endswith("Party")),
             start,
             match.end(),
         )
@@ -490,6 +501,8 @@ def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] 
         tokens[-1] = (tokens[-1][0], last[:-2])
     names = [t for t in tokens if t[1] not in _PARTICLES]
     if not 2 <= len(names) <= 4 or names[-1][1] in _NOT_SURNAME:
+        return None
+    if _NATIONALITY_ENDING.search(names[-1][1]):  # "Struggling Japanese car maker"
         return None
     if not all(
         _NAME_PART.fullmatch(word) or (0 < number < len(names) - 1 and len(word) == 1)

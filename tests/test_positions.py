@@ -768,3 +768,46 @@ def test_a_participle_required_for_is_no_demand(registry) -> None:
         registry, "Brelco ignored the consultation period required for large cuts."
     )
     assert statements == []
+
+
+def test_objecting_and_lashing_out_are_criticism(registry) -> None:
+    statements = _statements(
+        registry,
+        "Shares in Zentrix fell.\nZentrix lashed out at the new tariffs.\n"
+        "Drayco Airways objected to the subsidies.",
+    )
+    assert _pairs(statements) == [("Zentrix", "refuse"), ("Drayco Airways", "refuse")]
+
+
+def test_a_place_office_holder_named_sentences_later_holds_the_lead_position(registry) -> None:
+    statements = _statements(
+        registry,
+        "On Thursday, Vetoria's trade minister, lashed out at farm subsidies.\n"
+        "He also called for reform of the World Bank.\n"
+        "The talks end on Friday.\n"
+        "Ilan Moravec, Vetoria's trade minister, is attending as a guest.",
+    )
+    assert _pairs(statements) == [("Ilan Moravec", "refuse"), ("Ilan Moravec", "demand")]
+
+
+def test_an_unnamed_office_holder_never_appears_as_a_placeholder(registry) -> None:
+    statements = _statements(
+        registry, "On Thursday, Vetoria's trade minister, lashed out at farm subsidies."
+    )
+    assert statements == []
+
+
+def test_a_body_saying_when_it_acts_still_speaks_of_itself(registry) -> None:
+    statements = _statements(
+        registry, "Pellam Group said last week it was offering voluntary redundancy."
+    )
+    assert _pairs(statements) == [("Pellam Group", "commit")]
+
+
+def test_we_need_money_is_a_demand_but_a_countrys_need_is_not(registry) -> None:
+    statements = _statements(
+        registry,
+        'Ilan Moravec said: "We need at least $20bn in investment."\n'
+        "The plan meets Ukraine's need for deterrence.",
+    )
+    assert _pairs(statements) == [("Ilan Moravec", "demand")]

@@ -97,7 +97,8 @@ _REPORTING_BEFORE_THAT = re.compile(
 _FIRST_PERSON = frozenset({"i", "we"})
 _SAYS_BEFORE_PRONOUN = re.compile(
     r"\b(?:say|says|said|insist|insists|insisted|believe|believes|claim|claims|argue|argues|"
-    r"warn|warns|warned|added|stressed)\s+(?:that\s+)?$",
+    r"warn|warns|warned|added|stressed|confirmed|confirms|announced|announces|indicated|"
+    r"stated|revealed|admitted)\s+(?:(?:last|this|on)\s+\w+\s+)?(?:that\s+)?$",
     re.IGNORECASE,
 )
 # "It is vital that …": an opening "it" that stands for nothing.
@@ -125,6 +126,17 @@ _PREPOSITION_ROLE = re.compile(
 )
 _THE_ROLE = re.compile(
     rf"\b[Tt]he\s+(?P<role>(?:[\w-]+\s+){{0,4}}?(?:{_ROLE_NOUNS}))\b", re.IGNORECASE
+)
+# "India's finance minister": a place's office holder, named before or after.
+_PLACE_ROLE = re.compile(
+    rf"(?<![\w'’-])(?P<place>[A-Z][a-z]+)['’]s\s+(?P<role>(?:[a-z][\w-]*\s+){{0,3}}?"
+    rf"(?!spokes)(?:{_ROLE_NOUNS}))\b"
+)
+_CAPITALISED_BEFORE = re.compile(r"[A-Z][\w'’-]*\s+$")
+# "Palaniappan Chidambaram, India's finance minister, argued": the role after the name.
+_ROLE_AFTER_NAME = re.compile(
+    rf",\s+(?:the\s+|[A-Z][a-z]+['’]s\s+)?(?P<role>(?:[\w-]+\s+){{0,3}}?(?:{_ROLE_NOUNS})),",
+    re.IGNORECASE,
 )
 _ROLE_AFTER_BODY = re.compile(
     rf"^\s*(?:[\w-]+\s+){{0,3}}?(?:{_ROLE_NOUNS}),\s*(?:\w+ly\s+)?$", re.IGNORECASE
@@ -281,7 +293,9 @@ class _Focus:
         for mention in mentions:
             if mention.actor.kind != "person":
                 continue
-            role = _ROLE_BEFORE_NAME.search(sentence[: mention.start])
+            role = _ROLE_BEFORE_NAME.search(sentence[: mention.start]) or _ROLE_AFTER_NAME.match(
+                sentence, mention.end
+            )
             if role is None:
                 continue
             self.learn_role(role.group("role"), mention.actor)
@@ -295,6 +309,9 @@ class _Focus:
             if self.roles.setdefault(key, person) != person and key != phrase:
                 self.roles[key] = _AMBIGUOUS
         self.roles[phrase] = person
+        for pending, placeholder, _ in self.lead_roles:
+            if pending.lower() == phrase and placeholder.name not in self.named_roles:
+                self.named_roles[placeholder.name] = person  # named sentences after the lead
         title = _ROLE_LEAD.sub("", role)
         if len(title.split()) >= 2 and not person.surname_only:
             self.learned_aliases.setdefault(person.name, []).append(title)
@@ -381,7 +398,14 @@ class _Focus:
 
     def role_mentions(self, index: int, sentence: str) -> list[Mention]:
         found = []
-        for match in _THE_ROLE.finditer(sentence):
+        place_roles = [
+            match
+            for match in _PLACE_ROLE.finditer(sentence)
+            # "Blair's chief of staff" is his aide; "Quorvane Group's chief" heads a company.
+            if match["place"] not in self.by_surname
+            and not _CAPITALISED_BEFORE.search(sentence, 0, match.start())
+        ]
+        for match in [*_THE_ROLE.finditer(sentence), *place_roles]:
             actor = self.roles.get(match.group("role").lower())
             possessive = sentence.startswith(("'s", "’s"), match.end())
             named = _NAME_AFTER.match(sentence, match.end())  # "the … President Volodymyr Zelensky"

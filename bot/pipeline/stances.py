@@ -134,6 +134,8 @@ CUES: dict[str, list[str]] = {
 # Cues so common in description ("will play a role") that they only count when the actor is
 # their grammatical subject, right before them: "We will extend", "her party would boost".
 ADJACENT_CUES: dict[str, list[str]] = {
+    # "We need $20bn", never "Ukraine's need for deterrence".
+    "demand": [r"(?<!['’]s\s)needs?\s+(?!to\b|for\b|of\b)(?:at\s+least\s+|more\s+)?[$£€\d\w]"],
     "commit": [
         r"(?:will|shall|'ll)\s+(?:definitely\s+|also\s+|now\s+|still\s+|certainly\s+)?"
         r"(?!definitely\b|also\b|now\b|still\b|certainly\b|not\b|never\b|be\b|have\b|play\b|need\b|likely\b|remain\b|continue\b|depend\b|"
@@ -150,6 +152,11 @@ ADJACENT_CUES: dict[str, list[str]] = {
 CRITICISM = [
     r"(?:criticised|criticized|criticises|criticizes|condemned|condemns|attacked|slammed)\b",
     r"(?:accused|accuses|accuse|accusing)\b",
+    r"(?:objected|objects|object|objecting)\s+to\b",
+    r"(?:lashed|lashes|lash|lashing|hit|hits|hitting)\s+out\s+at\b",
+    r"(?:blamed|blames|blaming)\b",
+    r"(?:complained|complains|complaining)\s+(?:about|of|that)\b",
+    r"(?:protested|protests|protesting)\s+against\b",
 ]
 
 # Judgements that refuse what they judge, held by whoever speaks them, never by the actor

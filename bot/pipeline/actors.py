@@ -76,7 +76,9 @@ _NOT_SURNAME = _words(
     Nations Union Europe America Ukraine Russia Sunday Monday Tuesday Wednesday Thursday
     Friday Saturday Minister's Leader Chief Army Navy Force Forces Guard Police Club League
     Cup Daily Mail Telegraph Guardian Herald Journal Independent Express Mirror Sun Today
-    Tonight Live
+    Tonight Live Centre Center Software Media Systems Technologies Labs Studios Records
+    Pictures Entertainment Communications Networks Partners Capital Ventures Solutions
+    Services Organiser Airways Airlines Motors Telecom Holdings
     """
 )
 _ORG_HEADS = (
@@ -129,11 +131,14 @@ _CAPITAL_RUN = re.compile(
 )
 # "its Go Digital programme": a capitalised pair after a determiner, or before a word for a
 # product or a scheme, is the thing's name, not a person's.
-_THING_BEFORE = re.compile(r"(?<![\w'’-])(?i:the|a|an|its|their|his|her|our|this|that|new)\s+$")
+_THING_BEFORE = re.compile(
+    r"(?<![\w'’-])(?i:the|a|an|its|their|his|her|our|this|that|new|programme|program|show|"
+    r"series|magazine|brand|scheme|website)\s+$"
+)
 _THING_AFTER = re.compile(
     r"\s+(?:programme|program|scheme|initiative|project|campaign|service|brand|product|plan|"
     r"fund|website|site|software|system|device|phone|handset|console|award|prize|index|card|"
-    r"network|range|package|model|game|channel|show|strategy|policy|bill|act)\b"
+    r"network|range|package|model|game|channel|show|strategy|policy|bill|act|series)\b"
 )
 _ACRONYM = re.compile(r"(?<![\w.-])[A-Z]{2,6}(?![\w.-])")
 _NAME_WORD_ALONE = re.compile(rf"(?<![\w'’.-]){_NAME_WORD}(?![\w-])")
@@ -168,7 +173,8 @@ _NOT_GROUP_MODIFIERS = _words(
     his her more few various different individual main major big biggest small smaller large
     larger the and or of in on to for with by from at as that which who whose are were is was
     have had has said says say told tells tell but yet so however meanwhile now also then when
-    while if because since although though after before during an this
+    while if because since although though after before during an this means mean meant
+    makes make gives give sees see like unlike including
     """
 )
 _POSSESSIVE = re.compile(r"^(?:['’]s|['’](?!\w))")
@@ -301,7 +307,8 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
     A word qualifies when it is capitalised somewhere other than at a sentence's start, is
     never written in lower case, never stands next to another capitalised word (then it is
     part of a longer name, "Telegraph Group", or a first name, "Frederick Barclay") and never
-    follows "the" ("Secretary of State for the Family" uses a common noun as a title).
+    stands for a noun after "the" ("Secretary of State for the Family", but "the Google
+    toolbar" uses a name).
     """
     lower: set[str] = set()
     alone: set[str] = set()
@@ -320,7 +327,10 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
             names = words[lead:]
             if (
                 len(names) > 1
-                or sentence.endswith("the ", 0, run.start())
+                or (
+                    sentence.endswith("the ", 0, run.start())
+                    and not _LOWER_WORD_AFTER.match(sentence, run.end())
+                )
                 or _OF_NAME_BEFORE.search(sentence, 0, run.start())
                 or _OF_NAME_AFTER.match(sentence, run.end())
             ):
@@ -347,6 +357,7 @@ _OF_NAME_BEFORE = re.compile(r"[A-Z][\w'’-]*\s+(?:of|for|&)\s+(?:the\s+)?$")
 _OF_NAME_AFTER = re.compile(r"\s+(?:of|for|&)\s+(?:the\s+)?[A-Z]")
 _COMPOUND_ADJECTIVE = re.compile(r"[A-Z]\w*-[a-z][\w-]*")  # "State-owned Rosneft"
 _SEASONS = _words("Spring Summer Autumn Winter")
+_LOWER_WORD_AFTER = re.compile(r"\s+[a-z]")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][\w'’-]*")
 
 
@@ -418,15 +429,14 @@ def discovered_mentions(
         add(person, match.start(), match.end())
     for match in _CAPITAL_RUN.finditer(sentence):
         name_span = _person_name(match.group(), registered_words)
-        if name_span is not None and not (
-            name_span[0] == 0
-            and (
-                _THING_BEFORE.search(sentence, 0, match.start())
-                or _THING_AFTER.match(sentence, match.end())
-            )
+        if name_span is None:
+            continue
+        first_offset, length = name_span
+        start = match.start() + first_offset
+        if not (
+            _THING_BEFORE.search(sentence, 0, start)
+            or _THING_AFTER.match(sentence, start + length)
         ):
-            first_offset, length = name_span
-            start = match.start() + first_offset
             name = sentence[start : start + length]
             add(ActorRef(name, "person", aliases=(name.split()[-1],)), start, start + length)
     for match in _ACRONYM.finditer(sentence):

@@ -353,18 +353,25 @@ class _Focus:
             ):
                 self.heads_of[first.actor.name] = second.actor
 
-    def company_named_last(self, head: str) -> ActorRef | None:
-        """The company named most so far (the latest of equals): a story's own company
-        outlasts a rival named in passing."""
-        companies = [
-            o
-            for o in self.others
-            if o.kind == "organisation"
-            and not o.party
-            and not _NOT_A_COMPANY.search(o.name)
-            and (head != "bank" or "Bank" in o.name)
-        ]
-        return max(reversed(companies), key=lambda o: self.times_named.get(o, 0), default=None)
+    def company_mentions(self, sentence: str, named: list[Mention]) -> list[Mention]:
+        """ "the company": the company named earlier in the sentence ("Google said the company
+        welcomed …"), else the one named most so far (the latest of equals), as a story's own
+        company outlasts a rival named in passing."""
+        found = []
+        for match in _COMPANY_REFERENCE.finditer(sentence):
+            head = match["head"]
+            here = [m.actor for m in named if m.end <= match.start()]
+            companies = [a for a in here if _is_company(a, head)]
+            if companies:
+                found.append(Mention(companies[-1], match.start(), match.end()))
+                continue
+            earlier = [o for o in self.others if _is_company(o, head)]
+            company = max(
+                reversed(earlier), key=lambda o: self.times_named.get(o, 0), default=None
+            )
+            if company is not None:
+                found.append(Mention(company, match.start(), match.end()))
+        return found
 
     def party_of(self, person: ActorRef) -> ActorRef | None:
         return self.parties_of.get(person.name)
@@ -434,10 +441,6 @@ class _Focus:
                 place, ActorRef(match.group(), "group")
             )
             found.append(Mention(actor, match.start(), match.end()))
-        for match in _COMPANY_REFERENCE.finditer(sentence):
-            company = self.company_named_last(match["head"])
-            if company is not None:
-                found.append(Mention(company, match.start(), match.end()))
         for match in _COMMON_BODY.finditer(sentence):
             head = re.sub(r"\s+", " ", match["head"] or match["indefinite_head"])
             body = match["body"] or match["indefinite"]
@@ -497,6 +500,15 @@ class _Focus:
         if word in {"they", "their", "it", "its"}:
             return self.others[-1] if self.others else None
         return None
+
+
+def _is_company(actor: ActorRef, head: str) -> bool:
+    return (
+        actor.kind == "organisation"
+        and not actor.party
+        and not _NOT_A_COMPANY.search(actor.name)
+        and (head != "bank" or "Bank" in actor.name)
+    )
 
 
 def extract_statements(article: CleanArticle, registry: Registry) -> list[ExtractedStatement]:
@@ -588,6 +600,7 @@ def _sentence_statements(
         if all(m.end <= r.start or m.start >= r.end for r in roles)
     ]
     mentions = sorted(found + roles, key=lambda m: m.start)
+    mentions = sorted(mentions + focus.company_mentions(sentence, mentions), key=lambda m: m.start)
     mentions = sorted(mentions + focus.family_mentions(sentence, mentions), key=lambda m: m.start)
     focus.learn_parties(sentence, mentions)
     focus.learn_heads(sentence, mentions)
@@ -644,9 +657,8 @@ def _sentence_statements(
     plain = [m for m in mentions if not m.possessive]
     for mention in reversed(plain or mentions):
         focus.note(mention.actor)
-    focus.previous_body = next(
-        (c.actor for c in candidates if c.actor.kind != "person" and not c.possessive), None
-    )
+    subject = next((c for c in candidates if not c.possessive), None)
+    focus.previous_body = subject.actor if subject and subject.actor.kind != "person" else None
     focus.learn_roles(sentence, mentions)
     focus.speaker = speaker if (quotes or _speaks(sentence)) else None
     if speaker is not None:
@@ -701,8 +713,11 @@ def _speaker(
     if pronoun:
         named_before = [m.actor for m in mentions if m.end <= pronoun.start()]
         named_after = [m.actor for m in mentions if m.start > pronoun.start()]
-        return _resolve_within(pronoun.group(1), named_before) or focus.resolve_pronoun(
-            pronoun.group(1), besides=named_after
+        word = pronoun.group(1)
+        if word.lower() in _THING_PRONOUNS and not named_before:
+            return focus.previous_body  # "It said: …" as an opening "It" anywhere else
+        return _resolve_within(word, named_before) or focus.resolve_pronoun(
+            word, besides=named_after
         )
     if index in bylines:
         people = [m.actor for m in find_mentions(registry, bylines[index])]

@@ -85,21 +85,22 @@ CUES: dict[str, list[str]] = {
         r"(?:am|is|are)\s+asking",
         r"(?:asked|asks|ask|asking)\s+(?:for|that)\b",
         r"(?:called|calls|call|calling)\s+(?:for|on)\b",
-        r"(?:demanded|demanding)\b|demands?\b(?!\s+(?:from|of)\b)",  # "a demand from banks"
-        r"(?:requires|required|require|requiring)\b(?!\s+(?:for|by|under)\b)",
+        r"(?:demanded|demanding)\b|demands?\b(?!\s+(?:from|of|for)\b)",  # "a demand from banks"
+        # "the law requiring ink", "the period required for cuts": participles, no demand.
+        r"(?:requires|required|require)\b(?!\s+(?:for|by|under)\b)",
         r"(?:insisted|insists|insist|insisting)\b",
         r"(?:urged|urges|urge|urging)\b",
         r"(?:pushing|pushed|pushes|push)\s+for",
         r"(?:looking|looked|looks)\s+for",
         r"(?:seeking|sought|seeks|seek)\b",
-        r"needs?\s+to\b",
+        r"(?<!no\s)needs?\s+to\b",  # "had no need to" asks nothing
         r"(?:advocated|advocates|advocating)\s+for",
         r"necessity\s+of|needs?\s+to\s+(?:be\s+)?(?:given|provided|guaranteed)",
         r"(?:objective|aim|goal)\s+of\s+(?:obtaining|securing|getting)",
         r"(?:wants?|wanted)\b(?!\s+to\b)",
         r"(?:warned|warns|warn|told|tells|urged)\s+(?:\w+\s+){0,3}(?:not\s+to|against)\b",
         r"(?:it\s+(?:is|was)\s+)?(?:vital|essential|crucial|imperative|important|necessary)\s+"
-        r"(?:that|to)\b",
+        r"(?:that|to)\b(?!\s+(?:the|a|an|our|its|their|his|her|my|your)\b)",
         r"(?:has|have)\s+(?:got\s+)?to\s+change",
         r"(?:it\s+(?:is|was)\s+)?(?:high\s+)?time\s+(?:for\s+\w+\s+)?to\b",
         r"(?:must|should)\s+(?!not\b)",

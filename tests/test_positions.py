@@ -811,3 +811,27 @@ def test_we_need_money_is_a_demand_but_a_countrys_need_is_not(registry) -> None:
         "The plan meets Ukraine's need for deterrence.",
     )
     assert _pairs(statements) == [("Ilan Moravec", "demand")]
+
+
+def test_a_place_after_a_preposition_is_not_the_subject_of_will(registry) -> None:
+    statements = _statements(
+        registry,
+        "He raced in Vetora last year.\nA win in Vetora will build up his confidence.",
+    )
+    assert statements == []
+
+
+def test_list_members_introduced_by_their_jobs_are_not_the_subject(registry) -> None:
+    statements = _statements(
+        registry,
+        "A panel including Sir Ivo Marsk, actor Tam Brill and writer Jo Vance will decide.",
+    )
+    assert statements == []
+
+
+def test_the_capital_named_after_its_noun_is_no_subject(registry) -> None:
+    statements = _statements(
+        registry,
+        "Trade grew in Vetora.\nThe scheme north of the capital Vetora aims to offer prices.",
+    )
+    assert statements == []

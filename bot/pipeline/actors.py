@@ -78,7 +78,8 @@ _NOT_SURNAME = _words(
     Cup Daily Mail Telegraph Guardian Herald Journal Independent Express Mirror Sun Today
     Tonight Live Centre Center Software Media Systems Technologies Labs Studios Records
     Pictures Entertainment Communications Networks Partners Capital Ventures Solutions
-    Services Organiser Airways Airlines Motors Telecom Holdings
+    Services Organiser Airways Airlines Motors Telecom Holdings Championships Championship
+    Games Open Indoor Prix Awards Festival Trophy Series
     """
 )
 _ORG_HEADS = (
@@ -348,7 +349,7 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
         and word not in _NOT_SURNAME
         and word not in TITLE_WORDS
         and word not in _COUNTRIES_BY_FIRST_WORD
-        and word not in _SEASONS
+        and word not in _TIME_WORDS
     )
 
 
@@ -356,7 +357,7 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
 _OF_NAME_BEFORE = re.compile(r"[A-Z][\w'’-]*\s+(?:of|for|&)\s+(?:the\s+)?$")
 _OF_NAME_AFTER = re.compile(r"\s+(?:of|for|&)\s+(?:the\s+)?[A-Z]")
 _COMPOUND_ADJECTIVE = re.compile(r"[A-Z]\w*-[a-z][\w-]*")  # "State-owned Rosneft"
-_SEASONS = _words("Spring Summer Autumn Winter")
+_TIME_WORDS = _words("Spring Summer Autumn Winter Century Millennium")
 _LOWER_WORD_AFTER = re.compile(r"\s+[a-z]")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][\w'’-]*")
 
@@ -434,8 +435,7 @@ def discovered_mentions(
         first_offset, length = name_span
         start = match.start() + first_offset
         if not (
-            _THING_BEFORE.search(sentence, 0, start)
-            or _THING_AFTER.match(sentence, start + length)
+            _THING_BEFORE.search(sentence, 0, start) or _THING_AFTER.match(sentence, start + length)
         ):
             name = sentence[start : start + length]
             add(ActorRef(name, "person", aliases=(name.split()[-1],)), start, start + length)

@@ -29,8 +29,12 @@ _PREPOSITION = re.compile(
     r"\b(?i:with|from|to|of|for|against|between|by|on|about|toward|towards|into|like|including|"
     r"among|alongside|under|over|at|in|than|and\s+between)\s+(?i:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}$"
 )
+# "including Sir Trevor McDonald, actor Hugh Grant and writer ": names, each perhaps after a
+# word or two saying what they are, up to the one in question.
+_LIST_ITEM = r"(?:the\s+)?(?:[a-z]+\s+){0,2}[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*)*"
 _IN_LIST = re.compile(
-    r"\b(?:including|such\s+as|among\s+them|notably)\s+(?:[A-Z][\w.'’&-]*|and|or|the|,|\s)*$"
+    rf"\b(?:including|such\s+as|among\s+them|notably)\s+(?:{_LIST_ITEM}\s*(?:,\s*|(?:and|or)\s+))*"
+    r"(?:the\s+)?(?:[a-z]+\s+){0,2}$"
 )
 _AFTER_CONJUNCT = re.compile(r"(?<=[A-Za-z])\s+(?:and|or)\s+(?:the\s+)?$")
 _PREPOSITION_BEFORE_NOUN = re.compile(
@@ -122,7 +126,8 @@ _ROLE_BEFORE_NAME = re.compile(
 )
 _PREPOSITION_ROLE = re.compile(
     rf"\b(?i:of|for|with|from|to|by|against)\s+(?i:its|his|her|their|the)\s+(?:[a-z][\w-]*\s+)?"
-    rf"(?:founder|owner|boss|head|{_ROLE_NOUNS})\s+$"
+    rf"(?:founder|owner|boss|head|capital|city|firm|company|group|maker|rival|partner|unit|"
+    rf"subsidiary|{_ROLE_NOUNS})\s+$"
 )
 _THE_ROLE = re.compile(
     rf"\b[Tt]he\s+(?P<role>(?:[\w-]+\s+){{0,4}}?(?:{_ROLE_NOUNS}))\b", re.IGNORECASE
@@ -366,9 +371,7 @@ class _Focus:
                 found.append(Mention(companies[-1], match.start(), match.end()))
                 continue
             earlier = [o for o in self.others if _is_company(o, head)]
-            company = max(
-                reversed(earlier), key=lambda o: self.times_named.get(o, 0), default=None
-            )
+            company = max(reversed(earlier), key=lambda o: self.times_named.get(o, 0), default=None)
             if company is not None:
                 found.append(Mention(company, match.start(), match.end()))
         return found
@@ -779,8 +782,8 @@ def _resolve_within(word: str, earlier: list[ActorRef]) -> ActorRef | None:
 
 def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) -> bool:
     between = sentence[candidate.end : cue.start]
-    if cue.adjacent:
-        return bool(_ADJACENT.match(between))
+    if cue.adjacent and not _ADJACENT.match(between):
+        return False
     if _RELATIVE.match(between):
         return True
     if _CLAUSE_BREAK.search(between) or len(between) > MAX_SUBJECT_DISTANCE:
@@ -804,7 +807,7 @@ def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) ->
         return False  # "a Labour candidate": the name only describes a noun
     # "markets like Korea and Thailand": a conjunct shares the first one's preposition.
     if _PREPOSITION_ROLE.search(before):
-        return False  # "the ambitions of its founder Mikhail Khodorkovsky"
+        return False  # "the ambitions of its founder Mikhail Khodorkovsky", "of the capital Lima"
     first_conjunct = _AFTER_CONJUNCT.sub(" ", before)
     return not _PREPOSITION.search(first_conjunct) or bool(_SPOKESPERSON_FOR.search(before))
 

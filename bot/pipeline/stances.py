@@ -44,6 +44,9 @@ CUES: dict[str, list[str]] = {
         r"(?:has|have|had)\s+(?:\w+\s+)?plans\s+(?:for|to)\b",
         r"(?:is|are|was|were)\s+(?:being\s+)?(?:evaluated|reviewed|examined)\b",
         r"(?:am|is|are|was|were)\s+(?:\w+ly\s+)?looking\s+(?:at|into)\b",
+        r"(?:aims?|aimed|aiming)\s+to\b",
+        r"(?:expects?|expected)\s+to\s+(?!be\b)",
+        r"(?:is|are|was|were|am)\s+(?:\w+ly\s+)?keen\s+to\b",
     ],
     "refuse": [
         r"(?:ruled|rules|rule|ruling)\s+out",
@@ -62,6 +65,7 @@ CUES: dict[str, list[str]] = {
         r"careful\s+not\s+to\s+commit",
         r"(?:vetoed|vetoes|blocked|blocks)\b",
         r"(?:warned|warns)\s+(?:against|(?:\w+\s+){0,3}?that)",
+        r"(?:cautioned|cautions)\s+against\b",
         r"(?:vote|voted|votes|voting)\s+against",
         r"(?:ruled|rules|rule|ruling)\s+against",
         r"refusal\s+to",
@@ -84,6 +88,8 @@ CUES: dict[str, list[str]] = {
     "demand": [
         r"(?:am|is|are)\s+asking",
         r"(?:asked|asks|ask|asking)\s+(?:for|that)\b",
+        r"(?:pressing|pressed|presses|press)\s+for\b",
+        r"(?:appealed|appeals|appealing)\s+(?:for|to)\b",
         r"(?:called|calls|call|calling)\s+(?:for|on)\b",
         r"(?:demanded|demanding)\b|demands?\b(?!\s+(?:from|of|for)\b)",  # "a demand from banks"
         # "the law requiring ink", "the period required for cuts": participles, no demand.
@@ -129,6 +135,9 @@ CUES: dict[str, list[str]] = {
         r"(?:is|are|was|were|am|remains?)\s+(?:\w+ly\s+)?determined\s+to\b",
         r"(?:is|are|was|were|am)\s+(?:\w+ly\s+)?in\s+favour\s+of\b",
         r"(?:decided|decides|(?:has|have|had)\s+decided)\s+to\b",
+        r"(?:threatened|threatens|threaten)\s+to\b",
+        r"(?:approved|approves)\b",
+        r"(?:voted|votes)\s+(?:for|in\s+favour)\b",
     ],
 }
 

@@ -835,3 +835,12 @@ def test_the_capital_named_after_its_noun_is_no_subject(registry) -> None:
         "Trade grew in Vetora.\nThe scheme north of the capital Vetora aims to offer prices.",
     )
     assert statements == []
+
+
+def test_the_union_means_the_union_named_before_not_the_company(registry) -> None:
+    statements = _statements(
+        registry,
+        "Shares in Brelco fell.\nThe Furnace Workers Union met Brelco managers.\n"
+        "The union has threatened to strike.\nThe watchdog pledged to act.",
+    )
+    assert _pairs(statements) == [("Furnace Workers Union", "commit")]

@@ -174,8 +174,27 @@ _GROUP_BODIES = frozenset({"law lords"})
 # "the company", "the bank": the company named last ("the bank" only a bank).
 _COMPANY_REFERENCE = re.compile(
     r"(?<![\w'’-])[Tt]he\s+(?P<head>company|firm|group|bank|airline|carrier|business|retailer|"
-    r"carmaker|operator|publisher|insurer|lender)(?![\w'’-]|\s+[A-Z])"
+    r"carmaker|operator|publisher|insurer|lender|union|association|federation|confederation|"
+    r"institute|foundation|authority|agency|regulator|watchdog|department|ministry|society)"
+    r"(?![\w'’-]|\s+[A-Z])"
 )
+# "the union", "the watchdog": a body whose name says what it is, named before.
+_BODY_NAMED_BY = {
+    "union": ("Union",),
+    "association": ("Association",),
+    "federation": ("Federation",),
+    "confederation": ("Confederation",),
+    "institute": ("Institute",),
+    "foundation": ("Foundation",),
+    "authority": ("Authority",),
+    "agency": ("Agency",),
+    "department": ("Department",),
+    "ministry": ("Ministry",),
+    "society": ("Society",),
+    "bank": ("Bank",),
+    "regulator": ("Authority", "Commission", "Office", "Agency", "Regulator"),
+    "watchdog": ("Authority", "Commission", "Office", "Agency", "Regulator", "Watch"),
+}
 # Bodies that are no company, whatever "the company" in the next sentence means.
 _NOT_A_COMPANY = re.compile(
     r"\b(?:Union|Association|Party|Council|Commission|Committee|Authority|Court|Ministry|"
@@ -506,12 +525,12 @@ class _Focus:
 
 
 def _is_company(actor: ActorRef, head: str) -> bool:
-    return (
-        actor.kind == "organisation"
-        and not actor.party
-        and not _NOT_A_COMPANY.search(actor.name)
-        and (head != "bank" or "Bank" in actor.name)
-    )
+    """Whether "the <head>" can mean this actor: a company, or a body of that kind."""
+    if actor.kind != "organisation" or actor.party:
+        return False
+    if head in _BODY_NAMED_BY:
+        return any(word in actor.name.split() for word in _BODY_NAMED_BY[head])
+    return not _NOT_A_COMPANY.search(actor.name)
 
 
 def extract_statements(article: CleanArticle, registry: Registry) -> list[ExtractedStatement]:

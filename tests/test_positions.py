@@ -844,3 +844,13 @@ def test_the_union_means_the_union_named_before_not_the_company(registry) -> Non
         "The union has threatened to strike.\nThe watchdog pledged to act.",
     )
     assert _pairs(statements) == [("Furnace Workers Union", "commit")]
+
+
+def test_what_a_speaker_calls_necessary_is_the_speakers_demand(registry) -> None:
+    statements = _statements(
+        registry,
+        "Ilan Moravec, chairman of the Vetoria Freight Board, said that the changes were "
+        "necessary.\n"
+        "The rules were necessary after the crash.",
+    )
+    assert _pairs(statements) == [("Ilan Moravec", "demand"), ("Vetoria Freight Board", "demand")]

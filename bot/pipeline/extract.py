@@ -211,6 +211,13 @@ _HEAD_ROLE = (
 )
 _HEAD_BEFORE_PERSON = re.compile(rf"\s*{_HEAD_ROLE}\s+", re.IGNORECASE)
 _HEAD_AFTER_BODY = re.compile(rf"(?:['’]s)?\s+{_HEAD_ROLE}\b", re.IGNORECASE)
+# "Tim Osborne, managing director of Menatep": a formal title ("head of" is looser).
+_HEAD_OF_BODY = re.compile(
+    r",\s+(?:the\s+)?(?:chief\s+executive|chairman|chairwoman|managing\s+director|"
+    r"director[\s-]+general|general\s+secretary|secretary[\s-]+general|president|governor)"
+    r"\s+(?:of|at)\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
 _HOUSES = {"Lords": "House of Lords", "Commons": "House of Commons"}
 _PLACE_MINISTERS = re.compile(r"(?<![\w'’-])(?P<place>[A-Z][a-z]+)\s+ministers(?![\w'’-])")
 
@@ -372,8 +379,13 @@ class _Focus:
             elif (
                 first.actor.kind == "person"
                 and second.actor.kind == "organisation"
-                and re.fullmatch(r",\s*(?:the\s+)?", between)
-                and _HEAD_AFTER_BODY.match(sentence, second.end)
+                and (
+                    (
+                        re.fullmatch(r",\s*(?:the\s+)?", between)
+                        and _HEAD_AFTER_BODY.match(sentence, second.end)
+                    )
+                    or _HEAD_OF_BODY.fullmatch(between)
+                )
             ):
                 self.heads_of[first.actor.name] = second.actor
 

@@ -181,6 +181,13 @@ JUDGEMENTS = [
     r"preposterous|misleads?|misleading",
 ]
 
+# What a speaker calls necessary, held by the speaker: 'said the changes were necessary',
+# '"… is also vital," he said' (with "that"/"to" after it, the subject-held demand wins).
+NECESSITIES = [
+    r"(?:is|are|was|were)\s+(?:also\s+|absolutely\s+|still\s+)?(?:necessary|essential|vital|"
+    r"crucial|justified)\b(?!\s+(?:that|to|for)\b)",
+]
+
 # What someone says will happen, reported without a stance verb ("paid leave would be
 # increased to nine months, Ms Hewitt told GMTV"): the speaker's commitment, weakest cue.
 REPORTED_FUTURE = [
@@ -268,6 +275,7 @@ _CUE_PATTERNS: list[tuple[str, dict[str, bool], re.Pattern[str]]] = [
 _SPECIAL_CUES: list[tuple[str, dict[str, bool], list[str]]] = [
     *((stance, {"adjacent": True}, patterns) for stance, patterns in ADJACENT_CUES.items()),
     ("refuse", {"by_speaker": True}, JUDGEMENTS),
+    ("demand", {"by_speaker": True}, NECESSITIES),
     ("commit", {"agent_after": True}, COMMITMENT_BY),
     ("refuse", {"weak": True}, CRITICISM),
     ("commit", {"by_speaker": True, "weak": True}, REPORTED_FUTURE),

@@ -854,3 +854,13 @@ def test_what_a_speaker_calls_necessary_is_the_speakers_demand(registry) -> None
         "The rules were necessary after the crash.",
     )
     assert _pairs(statements) == [("Ilan Moravec", "demand"), ("Vetoria Freight Board", "demand")]
+
+
+def test_what_a_speaker_says_another_should_do_is_the_speakers_demand(registry) -> None:
+    statements = _statements(
+        registry,
+        "Shares in Zentrix rose.\n"
+        'Ilan Moravec said: "Of course Zentrix should be allowed to sell its music arm."\n'
+        "Ilan Moravec said Zentrix must repay its loans.",
+    )
+    assert _pairs(statements) == [("Ilan Moravec", "demand"), ("Ilan Moravec", "demand")]

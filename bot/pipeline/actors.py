@@ -311,11 +311,11 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
     stands for a noun after "the" ("Secretary of State for the Family", but "the Google
     toolbar" uses a name).
     """
-    lower: set[str] = set()
+    sentences = list(sentences)
+    lower = set(_LOWER_WORD.findall("\n".join(sentences)))
     alone: set[str] = set()
     in_longer_name: set[str] = set()
     for sentence in sentences:
-        lower.update(_LOWER_WORD.findall(sentence))
         for run in _CAPITAL_RUN.finditer(sentence):
             words = run.group().split()
             lead = 0

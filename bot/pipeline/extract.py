@@ -211,6 +211,12 @@ _HEAD_ROLE = (
 )
 _HEAD_BEFORE_PERSON = re.compile(rf"\s*{_HEAD_ROLE}\s+", re.IGNORECASE)
 _HEAD_AFTER_BODY = re.compile(rf"(?:['’]s)?\s+{_HEAD_ROLE}\b", re.IGNORECASE)
+# What someone says another must or should do is the sayer's demand.
+_MODAL_DEMAND = re.compile(r"(?:must|should|ought\s+to)\b", re.IGNORECASE)
+_SAID_BEFORE_SUBJECT = re.compile(
+    rf"\b{_SPEECH_VERB}\s+(?:that\s+)?(?:the\s+)?(?:[a-z]+\s+)?$", re.IGNORECASE
+)
+_COMMA_THE = re.compile(r",\s*(?:the\s+)?")
 # "Tim Osborne, managing director of Menatep": a formal title ("head of" is looser).
 _HEAD_OF_BODY = re.compile(
     r",\s+(?:the\s+)?(?:chief\s+executive|chairman|chairwoman|managing\s+director|"
@@ -380,10 +386,7 @@ class _Focus:
                 first.actor.kind == "person"
                 and second.actor.kind == "organisation"
                 and (
-                    (
-                        re.fullmatch(r",\s*(?:the\s+)?", between)
-                        and _HEAD_AFTER_BODY.match(sentence, second.end)
-                    )
+                    (_COMMA_THE.fullmatch(between) and _HEAD_AFTER_BODY.match(sentence, second.end))
                     or _HEAD_OF_BODY.fullmatch(between)
                 )
             ):
@@ -883,6 +886,14 @@ def _holders(
             return [(speaker, None)]
         return []
     subject = eligible[-1]
+    if (
+        speaker is not None
+        and subject.actor != speaker
+        and subject.pronoun not in _FIRST_PERSON
+        and _MODAL_DEMAND.match(sentence, cue.start)
+        and (quote is not None or _SAID_BEFORE_SUBJECT.search(sentence, 0, subject.start))
+    ):
+        return [(speaker, None)]  # "Mr Doctorow said Google should not be penalised"
     partners = _coordinated(sentence, subject, before)
     if partners and not _eligible_subject(sentence, partners[-1], cue):
         return []

@@ -864,3 +864,12 @@ def test_what_a_speaker_says_another_should_do_is_the_speakers_demand(registry) 
         "Ilan Moravec said Zentrix must repay its loans.",
     )
     assert _pairs(statements) == [("Ilan Moravec", "demand"), ("Ilan Moravec", "demand")]
+
+
+def test_resisting_and_denouncing_are_refusals(registry) -> None:
+    statements = _statements(
+        registry,
+        "China has resisted pressure to break the link.\n"
+        "Shares in Zentrix fell.\nZentrix denounced the tariffs.",
+    )
+    assert _pairs(statements) == [("China", "refuse"), ("Zentrix", "refuse")]

@@ -167,6 +167,10 @@ CRITICISM = [
     r"(?:blamed|blames|blaming)\b",
     r"(?:complained|complains|complaining)\s+(?:about|of|that)\b",
     r"(?:protested|protests|protesting)\s+against\b",
+    r"(?:challenged|lambasted|derided|mocked|ridiculed|savaged|castigated|berated|denounced|"
+    r"deplored|decried|denounces|denounce)\b",
+    r"(?:rounded|rounds|turned|turns)\s+on\b",
+    r"(?:resisted|resists|resisting)\b",
 ]
 
 # Judgements that refuse what they judge, held by whoever speaks them, never by the actor

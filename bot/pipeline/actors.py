@@ -332,7 +332,7 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
                     sentence.endswith("the ", 0, run.start())
                     and not _LOWER_WORD_AFTER.match(sentence, run.end())
                 )
-                or _OF_NAME_BEFORE.search(sentence, 0, run.start())
+                or _OF_NAME_BEFORE.search(sentence, max(0, run.start() - 40), run.start())
                 or _OF_NAME_AFTER.match(sentence, run.end())
             ):
                 in_longer_name.update(names)
@@ -435,7 +435,8 @@ def discovered_mentions(
         first_offset, length = name_span
         start = match.start() + first_offset
         if not (
-            _THING_BEFORE.search(sentence, 0, start) or _THING_AFTER.match(sentence, start + length)
+            _THING_BEFORE.search(sentence, max(0, start - 16), start)
+            or _THING_AFTER.match(sentence, start + length)
         ):
             name = sentence[start : start + length]
             add(ActorRef(name, "person", aliases=(name.split()[-1],)), start, start + length)

@@ -447,7 +447,7 @@ class _Focus:
             for match in _PLACE_ROLE.finditer(sentence)
             # "Blair's chief of staff" is his aide; "Quorvane Group's chief" heads a company.
             if match["place"] not in self.by_surname
-            and not _CAPITALISED_BEFORE.search(sentence, 0, match.start())
+            and not _CAPITALISED_BEFORE.search(sentence, max(0, match.start() - 40), match.start())
         ]
         for match in [*_THE_ROLE.finditer(sentence), *place_roles]:
             actor = self.roles.get(match.group("role").lower())
@@ -891,7 +891,10 @@ def _holders(
         and subject.actor != speaker
         and subject.pronoun not in _FIRST_PERSON
         and _MODAL_DEMAND.match(sentence, cue.start)
-        and (quote is not None or _SAID_BEFORE_SUBJECT.search(sentence, 0, subject.start))
+        and (
+            quote is not None
+            or _SAID_BEFORE_SUBJECT.search(sentence, max(0, subject.start - 60), subject.start)
+        )
     ):
         return [(speaker, None)]  # "Mr Doctorow said Google should not be penalised"
     partners = _coordinated(sentence, subject, before)

@@ -76,7 +76,10 @@ _NOT_SURNAME = _words(
     Nations Union Europe America Ukraine Russia Sunday Monday Tuesday Wednesday Thursday
     Friday Saturday Minister's Leader Chief Army Navy Force Forces Guard Police Club League
     Cup Daily Mail Telegraph Guardian Herald Journal Independent Express Mirror Sun Today
-    Tonight Live
+    Tonight Live Centre Center Software Media Systems Technologies Labs Studios Records
+    Pictures Entertainment Communications Networks Partners Capital Ventures Solutions
+    Services Organiser Airways Airlines Motors Telecom Holdings Championships Championship
+    Games Open Indoor Prix Awards Festival Trophy Series
     """
 )
 _ORG_HEADS = (
@@ -85,9 +88,17 @@ _ORG_HEADS = (
     r"Federation|Trust|Society|Service|Board|Court|Assembly|Foundation|Organi[sz]ation|Forum|"
     r"League|Inspectorate|Executive|Treasury|Commission|Congress|Senate|Cabinet|Watch|"
     r"International|Network|Institute|Alliance|Coalition|Movement|Campaign|Partnership|Police|"
-    r"Tribunal|Parliament"
+    r"Tribunal|Parliament|"
+    # Companies and titles: "Menatep Group", "British Airways", "Financial Times".
+    r"Group|Corporation|Corp|Company|Holdings|Airways|Airlines|Motors|Telecom|Industries|"
+    r"Times|Post|Journal"
 )
+# A company's name without its suffix is how it is usually called: "Menatep" for
+# "Menatep Group".
+_COMPANY_SUFFIX = re.compile(r"\s+(?:Group|Corporation|Corp|Company|Holdings)$")
 _CAP = r"[A-Z][\w'’&.-]*"
+# Words before a body's name that are not part of it: "But the", "Pearson's".
+_ORG_LEAD = re.compile(r"(?:(?i:[A-Z]\w*\s+)?(?i:the)\s+)?(?:\S+['’]s\s+)*")
 _ORG = re.compile(
     rf"(?<![\w'’-])(?:{_CAP}\s+(?:(?:of|for|and|on|the|&)\s+)*){{1,6}}(?:{_ORG_HEADS})"
     rf"(?:\s+(?:of|for)\s+{_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,2}})?"  # "Union of Journalists"
@@ -119,7 +130,19 @@ _CAPITAL_RUN = re.compile(
     rf"(?<![\w'’.-]){_NAME_WORD}(?:\s+(?:(?:von|van|der|den|de|da|di|du|le|la|bin|al|dos|del)\s+)*"
     rf"{_NAME_WORD})*"
 )
+# "its Go Digital programme": a capitalised pair after a determiner, or before a word for a
+# product or a scheme, is the thing's name, not a person's.
+_THING_BEFORE = re.compile(
+    r"(?<![\w'’-])(?i:the|a|an|its|their|his|her|our|this|that|new|programme|program|show|"
+    r"series|magazine|brand|scheme|website)\s+$"
+)
+_THING_AFTER = re.compile(
+    r"\s+(?:programme|program|scheme|initiative|project|campaign|service|brand|product|plan|"
+    r"fund|website|site|software|system|device|phone|handset|console|award|prize|index|card|"
+    r"network|range|package|model|game|channel|show|strategy|policy|bill|act|series)\b"
+)
 _ACRONYM = re.compile(r"(?<![\w.-])[A-Z]{2,6}(?![\w.-])")
+_NAME_WORD_ALONE = re.compile(rf"(?<![\w'’.-]){_NAME_WORD}(?![\w-])")
 _POST_NOMINALS = _words("MP MEP MSP AM QC")
 _NOT_ACRONYM = _words(
     """
@@ -140,7 +163,8 @@ _CAPITALISED_WORD = re.compile(r"(?<![\w'’.-])[^\W\da-z_]\w*")
 _GROUP_HEAD = re.compile(
     r"\b(?:countries|nations|states|governments|parties|groups|ministers|MPs|peers|unions|"
     r"campaigners|leaders|officials|teachers|doctors|employers|bosses|chiefs|backbenchers|"
-    r"rebels|critics|activists|councils)(?![\w'’-])"
+    r"rebels|critics|activists|councils|companies|firms|banks|airlines|carriers|investors|"
+    r"retailers|manufacturers|carmakers|insurers|lenders|shareholders|regulators)(?![\w'’-])"
 )
 # The one or two words before a group's head noun (searched in a short window before it).
 _GROUP_MODIFIERS = re.compile(r"(?:(?<![\w'’-])([a-z][\w-]+)\s+)?(?<![\w'’-])([a-z][\w-]+)\s+$")
@@ -150,7 +174,8 @@ _NOT_GROUP_MODIFIERS = _words(
     his her more few various different individual main major big biggest small smaller large
     larger the and or of in on to for with by from at as that which who whose are were is was
     have had has said says say told tells tell but yet so however meanwhile now also then when
-    while if because since although though after before during an this
+    while if because since although though after before during an this means mean meant
+    makes make gives give sees see like unlike including
     """
 )
 _POSSESSIVE = re.compile(r"^(?:['’]s|['’](?!\w))")
@@ -272,13 +297,82 @@ def _mention(actor: ActorRef, sentence: str, start: int, end: int) -> Mention:
     return Mention(actor, start, end + (possessive.end() if possessive else 0), bool(possessive))
 
 
+# Adjectives of nationality ("Indonesian", "Chinese") are capitalised but name no one.
+_NATIONALITY_ENDING = re.compile(r"(?:ese|ish)$")
+_DEMONYM = re.compile(r"\w+(?:ian|ians|ese|ish|ean|can|cans)$")
+
+
+def proper_words(sentences: Iterable[str]) -> frozenset[str]:
+    """Single capitalised words an article uses as names of their own: "Rosneft", "Ryanair".
+
+    A word qualifies when it is capitalised somewhere other than at a sentence's start, is
+    never written in lower case, never stands next to another capitalised word (then it is
+    part of a longer name, "Telegraph Group", or a first name, "Frederick Barclay") and never
+    stands for a noun after "the" ("Secretary of State for the Family", but "the Google
+    toolbar" uses a name).
+    """
+    sentences = list(sentences)
+    lower = set(_LOWER_WORD.findall("\n".join(sentences)))
+    alone: set[str] = set()
+    in_longer_name: set[str] = set()
+    for sentence in sentences:
+        for run in _CAPITAL_RUN.finditer(sentence):
+            words = run.group().split()
+            lead = 0
+            while lead < len(words) and (
+                words[lead] in _NOT_FIRST
+                or words[lead] in TITLE_WORDS
+                or _COMPOUND_ADJECTIVE.fullmatch(words[lead])
+            ):
+                lead += 1
+            names = words[lead:]
+            if (
+                len(names) > 1
+                or (
+                    sentence.endswith("the ", 0, run.start())
+                    and not _LOWER_WORD_AFTER.match(sentence, run.end())
+                )
+                or _OF_NAME_BEFORE.search(sentence, max(0, run.start() - 40), run.start())
+                or _OF_NAME_AFTER.match(sentence, run.end())
+            ):
+                in_longer_name.update(names)
+            elif names and (lead or not _is_sentence_start(sentence, run.start())):
+                alone.add(names[0])
+    return frozenset(
+        word
+        for word in alone - in_longer_name
+        if word.lower() not in lower
+        and len(word) > 1
+        and not word.isupper()
+        and not _DEMONYM.match(word)
+        and word not in _NOT_FIRST
+        and word not in _NOT_SURNAME
+        and word not in TITLE_WORDS
+        and word not in _COUNTRIES_BY_FIRST_WORD
+        and word not in _TIME_WORDS
+    )
+
+
+# "Memorandum of Understanding", "Lord of the Rings": one name across "of".
+_OF_NAME_BEFORE = re.compile(r"[A-Z][\w'’-]*\s+(?:of|for|&)\s+(?:the\s+)?$")
+_OF_NAME_AFTER = re.compile(r"\s+(?:of|for|&)\s+(?:the\s+)?[A-Z]")
+_COMPOUND_ADJECTIVE = re.compile(r"[A-Z]\w*-[a-z][\w-]*")  # "State-owned Rosneft"
+_TIME_WORDS = _words("Spring Summer Autumn Winter Century Millennium")
+_LOWER_WORD_AFTER = re.compile(r"\s+[a-z]")
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][\w'’-]*")
+
+
 def discovered_mentions(
-    sentence: str, taken: list[Mention], registered_words: frozenset[str] = frozenset()
+    sentence: str,
+    taken: list[Mention],
+    registered_words: frozenset[str] = frozenset(),
+    names: frozenset[str] = frozenset(),
 ) -> list[Mention]:
     """People and bodies not in the registry, never overlapping a registry mention.
 
     ``registered_words`` are one-word registry aliases: "America First" is a slogan built on
-    a registered name, not a person called America.
+    a registered name, not a person called America. ``names`` are the article's
+    ``proper_words``: a company called by one word, or a person's bare surname.
     """
     spans = [(m.start, m.end) for m in taken]
     found: list[Mention] = []
@@ -294,6 +388,8 @@ def discovered_mentions(
     for start, end in _plural_groups(sentence):
         if any(0 < start - taken_end <= 1 for _, taken_end in spans):
             continue  # "Labour campaign chiefs", "G8 ministers" speak as Labour, the G8
+        if sentence[start:end].split()[0] in names:
+            continue  # "Rosneft officials" speak for Rosneft
         add(ActorRef(sentence[start:end], "group"), start, end)
     for start, end in _countries(sentence):
         if not _runs_into_longer_name(sentence, start, end):
@@ -302,13 +398,19 @@ def discovered_mentions(
         add(ActorRef(match.group(), "organisation"), match.start(), match.end())
     for match in _ORG.finditer(sentence):
         # "But the Scottish Executive": the name starts after the sentence's own words.
-        lead = re.match(r"(?:(?:[A-Z]\w*\s+)?the\s+)?", match.group(), flags=re.IGNORECASE)
+        lead = _ORG_LEAD.match(match.group())
         start = match.start() + (lead.end() if lead and lead.end() < len(match.group()) else 0)
         name = sentence[start : match.end()]
         first = name.split()[0]
         if first in _NOT_FIRST and len(name.split()) == 2 and first not in _ORG_MODIFIERS:
             continue
-        add(ActorRef(name, "organisation", party=name.endswith("Party")), start, match.end())
+        short = _COMPANY_SUFFIX.sub("", name)
+        everyday = (short,) if short != name and short.split()[0] not in _NOT_FIRST else ()
+        add(
+            ActorRef(name, "organisation", aliases=everyday, party=name.endswith("Party")),
+            start,
+            match.end(),
+        )
     for match in _TITLED.finditer(sentence):
         title, name = match["title"], match["name"]
         parts = name.split()
@@ -328,14 +430,23 @@ def discovered_mentions(
         add(person, match.start(), match.end())
     for match in _CAPITAL_RUN.finditer(sentence):
         name_span = _person_name(match.group(), registered_words)
-        if name_span is not None:
-            first_offset, length = name_span
-            start = match.start() + first_offset
+        if name_span is None:
+            continue
+        first_offset, length = name_span
+        start = match.start() + first_offset
+        if not (
+            _THING_BEFORE.search(sentence, max(0, start - 16), start)
+            or _THING_AFTER.match(sentence, start + length)
+        ):
             name = sentence[start : start + length]
             add(ActorRef(name, "person", aliases=(name.split()[-1],)), start, start + length)
     for match in _ACRONYM.finditer(sentence):
         if match.group() not in _NOT_ACRONYM:
             add(ActorRef(match.group(), "organisation"), match.start(), match.end())
+    if names:
+        for match in _NAME_WORD_ALONE.finditer(sentence):
+            if match.group() in names:
+                add(ActorRef(match.group(), "organisation"), match.start(), match.end())
     return found
 
 
@@ -402,6 +513,8 @@ def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] 
     names = [t for t in tokens if t[1] not in _PARTICLES]
     if not 2 <= len(names) <= 4 or names[-1][1] in _NOT_SURNAME:
         return None
+    if _NATIONALITY_ENDING.search(names[-1][1]):  # "Struggling Japanese car maker"
+        return None
     if not all(
         _NAME_PART.fullmatch(word) or (0 < number < len(names) - 1 and len(word) == 1)
         for number, (_, word) in enumerate(names)
@@ -411,7 +524,10 @@ def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] 
     return start, tokens[-1][0] + len(tokens[-1][1]) - start
 
 
-def find_mentions(registry: Registry, sentence: str) -> list[Mention]:
+def find_mentions(
+    registry: Registry, sentence: str, names: frozenset[str] = frozenset()
+) -> list[Mention]:
+    """``names``: the article's ``proper_words``."""
     registered = registry.registered_mentions(sentence)
-    discovered = discovered_mentions(sentence, registered, registry.single_words)
+    discovered = discovered_mentions(sentence, registered, registry.single_words, names)
     return sorted(registered + discovered, key=lambda m: m.start)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from bot.pipeline import stances
-from bot.pipeline.actors import ActorRef, Mention, Registry, find_mentions
+from bot.pipeline.actors import ActorRef, Mention, Registry, find_mentions, proper_words
 from bot.pipeline.article import CleanArticle
 from bot.pipeline.changes import topic_terms
 
@@ -28,6 +28,13 @@ MAX_SUBJECT_DISTANCE = 220  # characters between a subject and its cue, roughly 
 _PREPOSITION = re.compile(
     r"\b(?i:with|from|to|of|for|against|between|by|on|about|toward|towards|into|like|including|"
     r"among|alongside|under|over|at|in|than|and\s+between)\s+(?i:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}$"
+)
+# "including Sir Trevor McDonald, actor Hugh Grant and writer ": names, each perhaps after a
+# word or two saying what they are, up to the one in question.
+_LIST_ITEM = r"(?:the\s+)?(?:[a-z]+\s+){0,2}[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*)*"
+_IN_LIST = re.compile(
+    rf"\b(?:including|such\s+as|among\s+them|notably)\s+(?:{_LIST_ITEM}\s*(?:,\s*|(?:and|or)\s+))*"
+    r"(?:the\s+)?(?:[a-z]+\s+){0,2}$"
 )
 _AFTER_CONJUNCT = re.compile(r"(?<=[A-Za-z])\s+(?:and|or)\s+(?:the\s+)?$")
 _PREPOSITION_BEFORE_NOUN = re.compile(
@@ -45,7 +52,7 @@ _NAME_LINKS = frozenset({"of", "and", "for", "the", "&", "on"})
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|be|is|are)\s+(?:\w+ly\s+)?$")
 _PARTICIPLE = re.compile(r"\w+(?:ed|en)\b|sought\b|held\b|made\b", re.IGNORECASE)
 _INDEFINITE_ARTICLE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
-_RELATIVE = re.compile(r"^\s*,?\s*(?:who|which)\b", re.IGNORECASE)
+_RELATIVE = re.compile(r"^\)?\s*,?\s*(?:who|which)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
     r";|:\s|\s[–—]\s|,\s+(?:but|whereas|although|though)\s|,\s+while\s+(?!\w+ing\b)",
     re.IGNORECASE,
@@ -94,7 +101,14 @@ _REPORTING_BEFORE_THAT = re.compile(
 _FIRST_PERSON = frozenset({"i", "we"})
 _SAYS_BEFORE_PRONOUN = re.compile(
     r"\b(?:say|says|said|insist|insists|insisted|believe|believes|claim|claims|argue|argues|"
-    r"warn|warns|warned|added|stressed)\s+(?:that\s+)?$",
+    r"warn|warns|warned|added|stressed|confirmed|confirms|announced|announces|indicated|"
+    r"stated|revealed|admitted)\s+(?:(?:last|this|on)\s+\w+\s+)?(?:that\s+)?$",
+    re.IGNORECASE,
+)
+# "It is vital that …": an opening "it" that stands for nothing.
+_DUMMY_IT = re.compile(
+    r"it\s+(?:is|was|['’]s|seems|seemed|appears|appeared|would\s+be|will\s+be|has\s+been|"
+    r"had\s+been|may|might|could|remains)\b",
     re.IGNORECASE,
 )
 # "It outlined plans" names the declaration's authors; "it could also provide …" rarely does.
@@ -110,8 +124,24 @@ _ROLE_NOUNS = (
 _ROLE_BEFORE_NAME = re.compile(
     rf"(?:^|[^\w'’-])(?P<role>(?:[\w-]+\s+){{0,4}}(?:{_ROLE_NOUNS}))\s+$", re.IGNORECASE
 )
+_PREPOSITION_ROLE = re.compile(
+    rf"\b(?i:of|for|with|from|to|by|against)\s+(?i:its|his|her|their|the)\s+(?:[a-z][\w-]*\s+)?"
+    rf"(?:founder|owner|boss|head|capital|city|firm|company|group|maker|rival|partner|unit|"
+    rf"subsidiary|{_ROLE_NOUNS})\s+$"
+)
 _THE_ROLE = re.compile(
     rf"\b[Tt]he\s+(?P<role>(?:[\w-]+\s+){{0,4}}?(?:{_ROLE_NOUNS}))\b", re.IGNORECASE
+)
+# "India's finance minister": a place's office holder, named before or after.
+_PLACE_ROLE = re.compile(
+    rf"(?<![\w'’-])(?P<place>[A-Z][a-z]+)['’]s\s+(?P<role>(?:[a-z][\w-]*\s+){{0,3}}?"
+    rf"(?!spokes)(?:{_ROLE_NOUNS}))\b"
+)
+_CAPITALISED_BEFORE = re.compile(r"[A-Z][\w'’-]*\s+$")
+# "Palaniappan Chidambaram, India's finance minister, argued": the role after the name.
+_ROLE_AFTER_NAME = re.compile(
+    rf",\s+(?:the\s+|[A-Z][a-z]+['’]s\s+)?(?P<role>(?:[\w-]+\s+){{0,3}}?(?:{_ROLE_NOUNS})),",
+    re.IGNORECASE,
 )
 _ROLE_AFTER_BODY = re.compile(
     rf"^\s*(?:[\w-]+\s+){{0,3}}?(?:{_ROLE_NOUNS}),\s*(?:\w+ly\s+)?$", re.IGNORECASE
@@ -141,6 +171,59 @@ _COMMON_BODY = re.compile(
     r"commission|panel)\s+of\s+(?:MPs|peers)))(?![\w'’-])"
 )
 _GROUP_BODIES = frozenset({"law lords"})
+# "the company", "the bank": the company named last ("the bank" only a bank).
+_COMPANY_REFERENCE = re.compile(
+    r"(?<![\w'’-])[Tt]he\s+(?P<head>company|firm|group|bank|airline|carrier|business|retailer|"
+    r"carmaker|operator|publisher|insurer|lender|union|association|federation|confederation|"
+    r"institute|foundation|authority|agency|regulator|watchdog|department|ministry|society)"
+    r"(?![\w'’-]|\s+[A-Z])"
+)
+# "the union", "the watchdog": a body whose name says what it is, named before.
+_BODY_NAMED_BY = {
+    "union": ("Union",),
+    "association": ("Association",),
+    "federation": ("Federation",),
+    "confederation": ("Confederation",),
+    "institute": ("Institute",),
+    "foundation": ("Foundation",),
+    "authority": ("Authority",),
+    "agency": ("Agency",),
+    "department": ("Department",),
+    "ministry": ("Ministry",),
+    "society": ("Society",),
+    "bank": ("Bank",),
+    "regulator": ("Authority", "Commission", "Office", "Agency", "Regulator"),
+    "watchdog": ("Authority", "Commission", "Office", "Agency", "Regulator", "Watch"),
+}
+# Bodies that are no company, whatever "the company" in the next sentence means.
+_NOT_A_COMPANY = re.compile(
+    r"\b(?:Union|Association|Party|Council|Commission|Committee|Authority|Court|Ministry|"
+    r"Department|Office|Federation|Confederation|Parliament|Assembly|Government|government|"
+    r"Executive|Congress|Senate|Cabinet|Tribunal|Police|Society|Institute|Organi[sz]ation|"
+    r"League|Forum|Agency|Lords|Commons)\b"
+)
+# "Menatep Group's managing director Tim Osborne", "Jeremy Dear, NUJ general secretary": the
+# head speaks for the body (a deputy or an "executive" does not).
+_HEAD_ROLE = (
+    r"(?:(?!deputy\b|vice\b|assistant\b|former\b|acting\b)[\w-]+\s+){0,2}?"
+    r"(?:chief\s+executive|chairman|chairwoman|managing\s+director|director[\s-]+general|"
+    r"general\s+secretary|secretary[\s-]+general|president|governor|boss|founder|head)"
+)
+_HEAD_BEFORE_PERSON = re.compile(rf"\s*{_HEAD_ROLE}\s+", re.IGNORECASE)
+_HEAD_AFTER_BODY = re.compile(rf"(?:['’]s)?\s+{_HEAD_ROLE}\b", re.IGNORECASE)
+# What someone says another must or should do is the sayer's demand.
+_MODAL_DEMAND = re.compile(r"(?:must|should|ought\s+to)\b", re.IGNORECASE)
+_SAID_BEFORE_SUBJECT = re.compile(
+    rf"\b{_SPEECH_VERB}\s+(?:that\s+)?(?:the\s+)?(?:[a-z]+\s+)?$", re.IGNORECASE
+)
+_COMMA_THE = re.compile(r",\s*(?:the\s+)?")
+# "Tim Osborne, managing director of Menatep": a formal title ("head of" is looser).
+_HEAD_OF_BODY = re.compile(
+    r",\s+(?:the\s+)?(?:chief\s+executive|chairman|chairwoman|managing\s+director|"
+    r"director[\s-]+general|general\s+secretary|secretary[\s-]+general|president|governor)"
+    r"\s+(?:of|at)\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
 _HOUSES = {"Lords": "House of Lords", "Commons": "House of Commons"}
 _PLACE_MINISTERS = re.compile(r"(?<![\w'’-])(?P<place>[A-Z][a-z]+)\s+ministers(?![\w'’-])")
 
@@ -221,6 +304,10 @@ class _Focus:
     lead_roles: list[tuple[str, ActorRef, int]] = field(default_factory=list)
     named_roles: dict[str, ActorRef] = field(default_factory=dict)
     place_ministers: dict[str, ActorRef] = field(default_factory=dict)
+    heads_of: dict[str, ActorRef] = field(default_factory=dict)
+    times_named: dict[ActorRef, int] = field(default_factory=dict)
+    # The body the previous sentence was about: the only one a sentence-opening "It" means.
+    previous_body: ActorRef | None = None
     # "a committee of MPs" before "the Commons science and technology committee" is named.
     unnamed_bodies: dict[str, ActorRef] = field(default_factory=dict)
     named_bodies: dict[str, list[ActorRef]] = field(default_factory=dict)
@@ -243,7 +330,9 @@ class _Focus:
         for mention in mentions:
             if mention.actor.kind != "person":
                 continue
-            role = _ROLE_BEFORE_NAME.search(sentence[: mention.start])
+            role = _ROLE_BEFORE_NAME.search(sentence[: mention.start]) or _ROLE_AFTER_NAME.match(
+                sentence, mention.end
+            )
             if role is None:
                 continue
             self.learn_role(role.group("role"), mention.actor)
@@ -257,6 +346,9 @@ class _Focus:
             if self.roles.setdefault(key, person) != person and key != phrase:
                 self.roles[key] = _AMBIGUOUS
         self.roles[phrase] = person
+        for pending, placeholder, _ in self.lead_roles:
+            if pending.lower() == phrase and placeholder.name not in self.named_roles:
+                self.named_roles[placeholder.name] = person  # named sentences after the lead
         title = _ROLE_LEAD.sub("", role)
         if len(title.split()) >= 2 and not person.surname_only:
             self.learned_aliases.setdefault(person.name, []).append(title)
@@ -280,6 +372,43 @@ class _Focus:
                 and _PARTY_TO_PERSON.fullmatch(sentence[party.end : person.start])
             ):
                 self.parties_of[person.actor.name] = party.actor
+
+    def learn_heads(self, sentence: str, mentions: list[Mention]) -> None:
+        for first, second in pairwise(mentions):
+            between = sentence[first.end : second.start]
+            if (
+                first.actor.kind == "organisation"
+                and second.actor.kind == "person"
+                and _HEAD_BEFORE_PERSON.fullmatch(between)
+            ):
+                self.heads_of[second.actor.name] = first.actor
+            elif (
+                first.actor.kind == "person"
+                and second.actor.kind == "organisation"
+                and (
+                    (_COMMA_THE.fullmatch(between) and _HEAD_AFTER_BODY.match(sentence, second.end))
+                    or _HEAD_OF_BODY.fullmatch(between)
+                )
+            ):
+                self.heads_of[first.actor.name] = second.actor
+
+    def company_mentions(self, sentence: str, named: list[Mention]) -> list[Mention]:
+        """ "the company": the company named earlier in the sentence ("Google said the company
+        welcomed …"), else the one named most so far (the latest of equals), as a story's own
+        company outlasts a rival named in passing."""
+        found = []
+        for match in _COMPANY_REFERENCE.finditer(sentence):
+            head = match["head"]
+            here = [m.actor for m in named if m.end <= match.start()]
+            companies = [a for a in here if _is_company(a, head)]
+            if companies:
+                found.append(Mention(companies[-1], match.start(), match.end()))
+                continue
+            earlier = [o for o in self.others if _is_company(o, head)]
+            company = max(reversed(earlier), key=lambda o: self.times_named.get(o, 0), default=None)
+            if company is not None:
+                found.append(Mention(company, match.start(), match.end()))
+        return found
 
     def party_of(self, person: ActorRef) -> ActorRef | None:
         return self.parties_of.get(person.name)
@@ -313,7 +442,14 @@ class _Focus:
 
     def role_mentions(self, index: int, sentence: str) -> list[Mention]:
         found = []
-        for match in _THE_ROLE.finditer(sentence):
+        place_roles = [
+            match
+            for match in _PLACE_ROLE.finditer(sentence)
+            # "Blair's chief of staff" is his aide; "Quorvane Group's chief" heads a company.
+            if match["place"] not in self.by_surname
+            and not _CAPITALISED_BEFORE.search(sentence, max(0, match.start() - 40), match.start())
+        ]
+        for match in [*_THE_ROLE.finditer(sentence), *place_roles]:
             actor = self.roles.get(match.group("role").lower())
             possessive = sentence.startswith(("'s", "’s"), match.end())
             named = _NAME_AFTER.match(sentence, match.end())  # "the … President Volodymyr Zelensky"
@@ -377,6 +513,7 @@ class _Focus:
         return replace(actor, aliases=tuple(dict.fromkeys((*actor.aliases, *learned))))
 
     def note(self, actor: ActorRef) -> None:
+        self.times_named[actor] = self.times_named.get(actor, 0) + 1
         queue = self.people if actor.kind == "person" else self.others
         if actor in queue:
             queue.remove(actor)
@@ -402,6 +539,15 @@ class _Focus:
         return None
 
 
+def _is_company(actor: ActorRef, head: str) -> bool:
+    """Whether "the <head>" can mean this actor: a company, or a body of that kind."""
+    if actor.kind != "organisation" or actor.party:
+        return False
+    if head in _BODY_NAMED_BY:
+        return any(word in actor.name.split() for word in _BODY_NAMED_BY[head])
+    return not _NOT_A_COMPANY.search(actor.name)
+
+
 def extract_statements(article: CleanArticle, registry: Registry) -> list[ExtractedStatement]:
     """Every position taken in the article, one per actor and sentence, in reading order."""
     focus = _Focus()
@@ -411,9 +557,10 @@ def extract_statements(article: CleanArticle, registry: Registry) -> list[Extrac
                 if " " not in alias:
                     focus.remember(alias, actor)
     bylines = {index: text for index, text in article.bylines}
+    names = proper_words(article.sentences)
     statements: list[ExtractedStatement] = []
     for index, sentence in enumerate(article.sentences):
-        statements.extend(_sentence_statements(index, sentence, registry, focus, bylines))
+        statements.extend(_sentence_statements(index, sentence, registry, focus, bylines, names))
     unnamed_roles = {placeholder.name for _, placeholder, _ in focus.lead_roles}
     return [
         replace(s, actor=focus.as_finally_known(s.actor))
@@ -428,6 +575,10 @@ def _canonical(mention: Mention, focus: _Focus) -> Mention:
     The merged actor keeps every spelling seen, so "Ms Hewitt" becomes a stored alias.
     """
     actor = mention.actor
+    if actor.kind == "organisation" and " " not in actor.name:
+        person = focus.person_called(actor.name, None)
+        if person is not None:
+            return replace(mention, actor=person)  # "Firestone said": Jamie Firestone
     if actor.kind == "organisation":
         return _expanded_acronym(mention, focus)
     if actor.kind != "person":
@@ -474,6 +625,7 @@ def _sentence_statements(
     registry: Registry,
     focus: _Focus,
     bylines: dict[int, str],
+    names: frozenset[str],
 ) -> Iterator[ExtractedStatement]:
     # "The Tory co-chairman" is one person, not the Tory party: role phrases win overlaps.
     roles = focus.role_mentions(index, sentence) + focus.body_mentions(
@@ -481,12 +633,14 @@ def _sentence_statements(
     )
     found = [
         _canonical(m, focus)
-        for m in find_mentions(registry, sentence)
+        for m in find_mentions(registry, sentence, names)
         if all(m.end <= r.start or m.start >= r.end for r in roles)
     ]
     mentions = sorted(found + roles, key=lambda m: m.start)
+    mentions = sorted(mentions + focus.company_mentions(sentence, mentions), key=lambda m: m.start)
     mentions = sorted(mentions + focus.family_mentions(sentence, mentions), key=lambda m: m.start)
     focus.learn_parties(sentence, mentions)
+    focus.learn_heads(sentence, mentions)
     focus.name_lead_role(index, mentions)
     speaker = _speaker(index, sentence, mentions, focus, bylines, registry)
     announcer = _announcer(sentence, mentions) if speaker is None else None
@@ -516,6 +670,12 @@ def _sentence_statements(
                 for holder, reporter in holders
                 if reporter is not None and holder.party and focus.party_of(reporter) == holder
             ]  # "Lib Dem spokeswoman Sandra Gidley said: '… the Liberal Democrats feel …'"
+            named_here = {m.actor for m in mentions}
+            holders += [
+                (body, reporter)
+                for holder, reporter in holders
+                if (body := focus.heads_of.get(holder.name)) in named_here
+            ]
             for holder, reporter in holders:
                 if holder.name in taken:
                     continue
@@ -534,6 +694,8 @@ def _sentence_statements(
     plain = [m for m in mentions if not m.possessive]
     for mention in reversed(plain or mentions):
         focus.note(mention.actor)
+    subject = next((c for c in candidates if not c.possessive), None)
+    focus.previous_body = subject.actor if subject and subject.actor.kind != "person" else None
     focus.learn_roles(sentence, mentions)
     focus.speaker = speaker if (quotes or _speaks(sentence)) else None
     if speaker is not None:
@@ -588,8 +750,11 @@ def _speaker(
     if pronoun:
         named_before = [m.actor for m in mentions if m.end <= pronoun.start()]
         named_after = [m.actor for m in mentions if m.start > pronoun.start()]
-        return _resolve_within(pronoun.group(1), named_before) or focus.resolve_pronoun(
-            pronoun.group(1), besides=named_after
+        word = pronoun.group(1)
+        if word.lower() in _THING_PRONOUNS and not named_before:
+            return focus.previous_body  # "It said: …" as an opening "It" anywhere else
+        return _resolve_within(word, named_before) or focus.resolve_pronoun(
+            word, besides=named_after
         )
     if index in bylines:
         people = [m.actor for m in find_mentions(registry, bylines[index])]
@@ -619,8 +784,12 @@ def _candidates(
                 m.actor for m in mentions if m.end <= match.start() and m.actor.kind != "person"
             ]
             actor = bodies[-1] if bodies else None
-        elif word in _THING_PRONOUNS and match.start() > 0:
+        elif word in _THING_PRONOUNS and (match.start() > 0 or _DUMMY_IT.match(sentence)):
             actor = None  # mid-sentence "it" is too often the thing, not an actor
+        elif word in _THING_PRONOUNS:
+            # "It said …" continues the previous sentence's body; any earlier one is too far
+            # back to be sure "It" is not a product or a plan.
+            actor = focus.previous_body
         else:
             earlier = [m.actor for m in mentions if m.end <= match.start()]
             actor = _resolve_within(word, earlier) or focus.resolve_pronoun(word)
@@ -647,8 +816,8 @@ def _resolve_within(word: str, earlier: list[ActorRef]) -> ActorRef | None:
 
 def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) -> bool:
     between = sentence[candidate.end : cue.start]
-    if cue.adjacent:
-        return bool(_ADJACENT.match(between))
+    if cue.adjacent and not _ADJACENT.match(between):
+        return False
     if _RELATIVE.match(between):
         return True
     if _CLAUSE_BREAK.search(between) or len(between) > MAX_SUBJECT_DISTANCE:
@@ -664,11 +833,15 @@ def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) ->
     if candidate.possessive and _PERSON_NOUN_AFTER_POSSESSIVE.match(between):
         return False
     before = sentence[: candidate.start]
+    if candidate.pronoun is None and _IN_LIST.search(before):
+        return False  # "firms including Tesco, Asda and Sainsbury's": an example, not the subject
     if sentence[candidate.start].islower() and _PREPOSITION_BEFORE_NOUN.search(before):
         return False  # "one of the biggest creditor nations"
     if _INDEFINITE_ARTICLE.search(before):
         return False  # "a Labour candidate": the name only describes a noun
     # "markets like Korea and Thailand": a conjunct shares the first one's preposition.
+    if _PREPOSITION_ROLE.search(before):
+        return False  # "the ambitions of its founder Mikhail Khodorkovsky", "of the capital Lima"
     first_conjunct = _AFTER_CONJUNCT.sub(" ", before)
     return not _PREPOSITION.search(first_conjunct) or bool(_SPOKESPERSON_FOR.search(before))
 
@@ -713,6 +886,17 @@ def _holders(
             return [(speaker, None)]
         return []
     subject = eligible[-1]
+    if (
+        speaker is not None
+        and subject.actor != speaker
+        and subject.pronoun not in _FIRST_PERSON
+        and _MODAL_DEMAND.match(sentence, cue.start)
+        and (
+            quote is not None
+            or _SAID_BEFORE_SUBJECT.search(sentence, max(0, subject.start - 60), subject.start)
+        )
+    ):
+        return [(speaker, None)]  # "Mr Doctorow said Google should not be penalised"
     partners = _coordinated(sentence, subject, before)
     if partners and not _eligible_subject(sentence, partners[-1], cue):
         return []
@@ -806,8 +990,8 @@ def _reporter(
                 return candidate.actor
     for candidate in reversed([c for c in candidates if c.end <= subject.start]):
         between = sentence[candidate.end : subject.start]
-        if _CLAUSE_BREAK.search(between):
-            return None
+        if _CLAUSE_BREAK.search(between) or candidate.actor == subject.actor:
+            return None  # "Menatep says it will …": the subject reports its own position
         if candidate.actor != subject.actor and stances.REPORTING.search(between):
             return candidate.actor
     trailing = next((c for c in candidates if c.start > subject.end and c.actor == speaker), None)
@@ -825,6 +1009,9 @@ def _stance(sentence: str, cue: stances.Cue) -> str:
         return "refuse"  # "doesn't want to", "did not agree to"
     if cue.stance == "commit" and stances.CONDITION.search(sentence[cue.end :]):
         return "conditional"
+    clause_start = max(sentence.rfind(mark, 0, cue.start) for mark in '"“;:') + 1
+    if cue.stance == "commit" and stances.CONDITION.search(sentence, clause_start, cue.start):
+        return "conditional"  # "If they default, we will fight them"
     return cue.stance
 
 

@@ -44,6 +44,9 @@ CUES: dict[str, list[str]] = {
         r"(?:has|have|had)\s+(?:\w+\s+)?plans\s+(?:for|to)\b",
         r"(?:is|are|was|were)\s+(?:being\s+)?(?:evaluated|reviewed|examined)\b",
         r"(?:am|is|are|was|were)\s+(?:\w+ly\s+)?looking\s+(?:at|into)\b",
+        r"(?:aims?|aimed|aiming)\s+to\b",
+        r"(?:expects?|expected)\s+to\s+(?!be\b)",
+        r"(?:is|are|was|were|am)\s+(?:\w+ly\s+)?keen\s+to\b",
     ],
     "refuse": [
         r"(?:ruled|rules|rule|ruling)\s+out",
@@ -62,6 +65,7 @@ CUES: dict[str, list[str]] = {
         r"careful\s+not\s+to\s+commit",
         r"(?:vetoed|vetoes|blocked|blocks)\b",
         r"(?:warned|warns)\s+(?:against|(?:\w+\s+){0,3}?that)",
+        r"(?:cautioned|cautions)\s+against\b",
         r"(?:vote|voted|votes|voting)\s+against",
         r"(?:ruled|rules|rule|ruling)\s+against",
         r"refusal\s+to",
@@ -77,26 +81,32 @@ CUES: dict[str, list[str]] = {
         r"(?:uneasy|unhappy|concerned|worried)\s+(?:about|by)",
         r"(?:branded|brands|described|describes|called|calls|dismissed)\s+(?:\w+\s+){0,4}as\s+[\"“]",
         r"(?:ruling|ruled)\s+out\s+the\s+direct",
+        # A court's finding: "ruled that the government could not sue".
+        r"(?:ruled|rules|found|finds|decided|decides)\s+that\s+(?:[\w'’-]+\s+){0,6}?"
+        r"(?:could|can|should|must|would)\s*(?:not|n't)\b",
     ],
     "demand": [
         r"(?:am|is|are)\s+asking",
         r"(?:asked|asks|ask|asking)\s+(?:for|that)\b",
+        r"(?:pressing|pressed|presses|press)\s+for\b",
+        r"(?:appealed|appeals|appealing)\s+(?:for|to)\b",
         r"(?:called|calls|call|calling)\s+(?:for|on)\b",
-        r"(?:demanded|demands|demand|demanding)\b",
-        r"(?:requires|required|require|requiring)\b",
+        r"(?:demanded|demanding)\b|demands?\b(?!\s+(?:from|of|for)\b)",  # "a demand from banks"
+        # "the law requiring ink", "the period required for cuts": participles, no demand.
+        r"(?:requires|required|require)\b(?!\s+(?:for|by|under)\b)",
         r"(?:insisted|insists|insist|insisting)\b",
         r"(?:urged|urges|urge|urging)\b",
         r"(?:pushing|pushed|pushes|push)\s+for",
         r"(?:looking|looked|looks)\s+for",
         r"(?:seeking|sought|seeks|seek)\b",
-        r"needs?\s+to\b",
+        r"(?<!no\s)needs?\s+to\b",  # "had no need to" asks nothing
         r"(?:advocated|advocates|advocating)\s+for",
         r"necessity\s+of|needs?\s+to\s+(?:be\s+)?(?:given|provided|guaranteed)",
         r"(?:objective|aim|goal)\s+of\s+(?:obtaining|securing|getting)",
         r"(?:wants?|wanted)\b(?!\s+to\b)",
         r"(?:warned|warns|warn|told|tells|urged)\s+(?:\w+\s+){0,3}(?:not\s+to|against)\b",
         r"(?:it\s+(?:is|was)\s+)?(?:vital|essential|crucial|imperative|important|necessary)\s+"
-        r"(?:that|to)\b",
+        r"(?:that|to)\b(?!\s+(?:the|a|an|our|its|their|his|her|my|your)\b)",
         r"(?:has|have)\s+(?:got\s+)?to\s+change",
         r"(?:it\s+(?:is|was)\s+)?(?:high\s+)?time\s+(?:for\s+\w+\s+)?to\b",
         r"(?:must|should)\s+(?!not\b)",
@@ -111,7 +121,7 @@ CUES: dict[str, list[str]] = {
         r"(?:reached|reach|reaches|signed|signs)\s+(?:an?\s+)?(?:\w+\s+)?(?:agreement|deal|accord)",
         r"(?:are|is|am|'re)\s+going\s+to",
         r"(?:assured|assures|guaranteed|guarantees)\s+(?:that|of)",
-        r"(?:is|are|was|were|has\s+been|have\s+been)\s+(?:\w+\s+)?(?:providing|supplying|sending|delivering)",
+        r"(?:is|are|was|were|has\s+been|have\s+been)\s+(?:\w+\s+)?(?:providing|supplying|sending|delivering|offering)\b",
         r"(?:provided|provides|supplied|supplies|delivered)\s+(?:\w+\s+){0,3}(?:assurances|aid|support|weapons|guarantees|funding)",
         r"(?:has|have)\s+been\s+(?:a|an)\s+(?:\w+\s+)?(?:supporter|backer|ally)\s+of",
         r"(?:outlined|announced|unveiled|set\s+out)\s+(?:plans|a\s+plan|proposals)\s+(?:for|to)",
@@ -124,12 +134,18 @@ CUES: dict[str, list[str]] = {
         r"(?:backed|backs|endorsed|endorses|supported|supports|welcomed|welcomes|defended|defends)\b",
         r"(?:is|are|was|were|am|remains?)\s+(?:\w+ly\s+)?determined\s+to\b",
         r"(?:is|are|was|were|am)\s+(?:\w+ly\s+)?in\s+favour\s+of\b",
+        r"(?:decided|decides|(?:has|have|had)\s+decided)\s+to\b",
+        r"(?:threatened|threatens|threaten)\s+to\b",
+        r"(?:approved|approves)\b",
+        r"(?:voted|votes)\s+(?:for|in\s+favour)\b",
     ],
 }
 
 # Cues so common in description ("will play a role") that they only count when the actor is
 # their grammatical subject, right before them: "We will extend", "her party would boost".
 ADJACENT_CUES: dict[str, list[str]] = {
+    # "We need $20bn", never "Ukraine's need for deterrence".
+    "demand": [r"(?<!['’]s\s)needs?\s+(?!to\b|for\b|of\b)(?:at\s+least\s+|more\s+)?[$£€\d\w]"],
     "commit": [
         r"(?:will|shall|'ll)\s+(?:definitely\s+|also\s+|now\s+|still\s+|certainly\s+)?"
         r"(?!definitely\b|also\b|now\b|still\b|certainly\b|not\b|never\b|be\b|have\b|play\b|need\b|likely\b|remain\b|continue\b|depend\b|"
@@ -146,6 +162,15 @@ ADJACENT_CUES: dict[str, list[str]] = {
 CRITICISM = [
     r"(?:criticised|criticized|criticises|criticizes|condemned|condemns|attacked|slammed)\b",
     r"(?:accused|accuses|accuse|accusing)\b",
+    r"(?:objected|objects|object|objecting)\s+to\b",
+    r"(?:lashed|lashes|lash|lashing|hit|hits|hitting)\s+out\s+at\b",
+    r"(?:blamed|blames|blaming)\b",
+    r"(?:complained|complains|complaining)\s+(?:about|of|that)\b",
+    r"(?:protested|protests|protesting)\s+against\b",
+    r"(?:challenged|lambasted|derided|mocked|ridiculed|savaged|castigated|berated|denounced|"
+    r"deplored|decried|denounces|denounce)\b",
+    r"(?:rounded|rounds|turned|turns)\s+on\b",
+    r"(?:resisted|resists|resisting)\b",
 ]
 
 # Judgements that refuse what they judge, held by whoever speaks them, never by the actor
@@ -157,6 +182,14 @@ JUDGEMENTS = [
     r"(?:unfair|unworkable|flawed|draconian|undemocratic|unjust|unnecessary|outrageous|ridiculous|"
     r"deplorable|appalling|fiasco|shambles|betrayal|scandalous|a\s+(?:con|sham|stunt|smokescreen))\b",
     r"(?:is|was|are|were|be)\s+(?:\w+\s+)?wrong\b",
+    r"preposterous|misleads?|misleading",
+]
+
+# What a speaker calls necessary, held by the speaker: 'said the changes were necessary',
+# '"… is also vital," he said' (with "that"/"to" after it, the subject-held demand wins).
+NECESSITIES = [
+    r"(?:is|are|was|were)\s+(?:also\s+|absolutely\s+|still\s+)?(?:necessary|essential|vital|"
+    r"crucial|justified)\b(?!\s+(?:that|to|for)\b)",
 ]
 
 # What someone says will happen, reported without a stance verb ("paid leave would be
@@ -246,6 +279,7 @@ _CUE_PATTERNS: list[tuple[str, dict[str, bool], re.Pattern[str]]] = [
 _SPECIAL_CUES: list[tuple[str, dict[str, bool], list[str]]] = [
     *((stance, {"adjacent": True}, patterns) for stance, patterns in ADJACENT_CUES.items()),
     ("refuse", {"by_speaker": True}, JUDGEMENTS),
+    ("demand", {"by_speaker": True}, NECESSITIES),
     ("commit", {"agent_after": True}, COMMITMENT_BY),
     ("refuse", {"weak": True}, CRITICISM),
     ("commit", {"by_speaker": True, "weak": True}, REPORTED_FUTURE),

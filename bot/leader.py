@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.db import RETRY_CAP, reason_of, safe_url
+from storage.db import RETRY_CAP, report_unreachable
 from storage.leadership import Leadership, this_process
 
 log = logging.getLogger(__name__)
@@ -59,12 +59,7 @@ def become_leader(
                 return
             holder = leadership.holder()
         except SQLAlchemyError as error:
-            log.warning(
-                "database at %s unreachable (%s); retrying in %.0f s",
-                safe_url(database_url),
-                reason_of(error),
-                delay,
-            )
+            report_unreachable(database_url, error, delay)
             sleep(delay)
             delay = min(delay * 2, RETRY_CAP)
             continue

@@ -94,14 +94,19 @@ def wait_for_database(
             upgrade(engine)
             return engine, sessionmaker(engine, expire_on_commit=False)
         except OperationalError as error:
-            log.warning(
-                "database at %s unreachable (%s); retrying in %.0f s",
-                safe_url(database_url),
-                reason_of(error),
-                delay,
-            )
+            report_unreachable(database_url, error, delay)
         sleep(delay)
         delay = min(delay * 2, RETRY_CAP)
+
+
+def report_unreachable(database_url: str, error: BaseException, retry_in: float) -> None:
+    """The one log line for each failed attempt to reach the database."""
+    log.warning(
+        "database at %s unreachable (%s); retrying in %.0f s",
+        safe_url(database_url),
+        reason_of(error),
+        retry_in,
+    )
 
 
 def reason_of(error: BaseException) -> str:

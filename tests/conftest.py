@@ -193,3 +193,12 @@ async def running_bot(settings: Settings, **build: Any) -> AsyncIterator[Any]:
 @pytest.fixture
 def bot_runner() -> Callable[..., AbstractAsyncContextManager[Any]]:
     return running_bot
+
+
+@pytest.fixture
+async def bot(api: FakeBotApi, make_settings: SettingsFactory) -> AsyncIterator[Any]:
+    """The running bot with its inbox scan an hour away: tests drive the store or the scan
+    job themselves, so they know what each scan stored."""
+    async with running_bot(make_settings(), first_scan_after=3600) as application:
+        await api.wait_for_polling_async()
+        yield application

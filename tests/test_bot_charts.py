@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,22 +12,13 @@ from PIL import Image
 from bot import charts
 from bot.pipeline.actors import Registry
 from storage import repository
-from tests.conftest import ADMIN, USER, Articles, FoundActor, FoundStatement, SettingsFactory
+from tests.conftest import ADMIN, USER, Articles, FoundActor, FoundStatement
 from tests.fake_bot_api import FakeBotApi, RecordedCall, parse_html, utf16_len
 
 ZELENSKY = FoundActor("Volodymyr Zelensky", aliases=("Zelensky",))
 TRUMP = FoundActor("Donald Trump", aliases=("Trump",))
 PUTIN = FoundActor("Vladimir Putin", aliases=("Putin",))
 STANCES = ["commit", "refuse", "demand", "open", "conditional"]
-
-
-@pytest.fixture
-async def bot(
-    api: FakeBotApi, make_settings: SettingsFactory, bot_runner: Any
-) -> AsyncIterator[Any]:
-    async with bot_runner(make_settings(), first_scan_after=3600) as application:
-        await api.wait_for_polling_async()
-        yield application
 
 
 def seed(articles: Articles) -> None:

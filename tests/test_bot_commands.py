@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,16 +20,6 @@ TRUMP = FoundActor("Donald Trump", aliases=("Trump",))
 PUTIN = FoundActor("Vladimir Putin", aliases=("Putin",))
 DAY = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 STANCE_CYCLE = ["commit", "refuse", "demand", "open", "conditional"]
-
-
-@pytest.fixture
-async def bot(
-    api: FakeBotApi, make_settings: SettingsFactory, bot_runner: Any
-) -> AsyncIterator[Any]:
-    # No inbox scan during these tests: they drive the store directly.
-    async with bot_runner(make_settings(), first_scan_after=3600) as application:
-        await api.wait_for_polling_async()
-        yield application
 
 
 async def ask(

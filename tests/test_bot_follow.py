@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +22,6 @@ from tests.test_bot_delivery import settled
 
 EARLIER = SEEDS / "002_ffeabc11d1486852.txt"  # Trump "did not rule out" deploying troops
 LATER = SEEDS / "003_aaf6f61612fcb751.txt"  # "American troops would not be deployed"
-
-
-@pytest.fixture
-async def bot(
-    api: FakeBotApi, make_settings: SettingsFactory, bot_runner: Any
-) -> AsyncIterator[Any]:
-    # Scans only when a test runs the job, so it knows what each scan stored.
-    async with bot_runner(make_settings(), first_scan_after=3600) as application:
-        await api.wait_for_polling_async()
-        yield application
 
 
 async def scan(application: Any, inbox: Path, *files: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -14,19 +13,10 @@ from bot.jobs import DAILY_JOB, SCAN_JOB
 from storage import preferences, subscriptions
 from storage.clock import utcnow
 from storage.models import Delivery, Digest, DigestPreference
-from tests.conftest import USER, Articles, FoundStatement, SettingsFactory
+from tests.conftest import USER, Articles, FoundStatement
 from tests.fake_bot_api import FakeBotApi
 from tests.test_bot_commands import PUTIN, TRUMP, ZELENSKY, answer, ask
 from tests.test_bot_delivery import settled, subscribe_chats
-
-
-@pytest.fixture
-async def bot(
-    api: FakeBotApi, make_settings: SettingsFactory, bot_runner: Any
-) -> AsyncIterator[Any]:
-    async with bot_runner(make_settings(), first_scan_after=3600) as application:
-        await api.wait_for_polling_async()
-        yield application
 
 
 def known_actors(articles: Articles) -> None:

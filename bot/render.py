@@ -247,13 +247,17 @@ def digest_messages(
 # --- /who ---------------------------------------------------------------------------------
 
 
+def _unconfirmed(position: Position) -> str:
+    """The mark of a position reported without confirmation, or nothing."""
+    if not position.hedged:
+        return ""
+    by = f", reported by {esc(position.reported_by)}" if position.reported_by else ""
+    return f" <i>(unconfirmed{by})</i>"
+
+
 def position_item(position: Position) -> str:
-    flags = ""
-    if position.hedged:
-        by = f", reported by {esc(position.reported_by)}" if position.reported_by else ""
-        flags = f" <i>(unconfirmed{by})</i>"
     lines = [
-        f"{stance_marker(position.stance)}{flags}",
+        f"{stance_marker(position.stance)}{_unconfirmed(position)}",
         f"“{esc(clip(position.evidence, MAX_EVIDENCE))}”",
         f"— <i>{esc(clip(position.article.title, MAX_TITLE))}</i>, {_date(position.date)}",
     ]
@@ -577,12 +581,8 @@ def following_messages(actors: Sequence[FollowedActor]) -> list[str]:
 
 
 def alert_item(actor: str, position: Position) -> str:
-    flags = ""
-    if position.hedged:
-        by = f", reported by {esc(position.reported_by)}" if position.reported_by else ""
-        flags = f" <i>(unconfirmed{by})</i>"
     lines = [
-        f"👤 <b>{esc(actor)}</b>: {stance_marker(position.stance)}{flags}",
+        f"👤 <b>{esc(actor)}</b>: {stance_marker(position.stance)}{_unconfirmed(position)}",
         f"“{esc(clip(position.evidence, MAX_EVIDENCE))}”",
     ]
     for change in position.changes[:2]:

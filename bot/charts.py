@@ -80,9 +80,10 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _figure() -> Figure:
+def _figure(title: str) -> Figure:
     figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     figure.set_facecolor("white")
+    figure.suptitle(title, x=0.02, ha="left", fontsize=16, fontweight="bold")
     return figure
 
 
@@ -106,14 +107,7 @@ def timeline(actor: str, positions: Sequence[Position]) -> bytes:
     number = {article: n for n, article in enumerate(articles, start=1)}
     shown = [p for p in positions if p.article in number]
     with _DRAWING:
-        figure = _figure()
-        figure.suptitle(
-            f"{drawable(actor, 60)}: positions over time",
-            x=0.02,
-            ha="left",
-            fontsize=16,
-            fontweight="bold",
-        )
+        figure = _figure(f"{drawable(actor, 60)}: positions over time")
         axes = figure.add_axes((0.11, 0.1, 0.5, 0.74))
         _plot_points(axes, shown, number)
         key = figure.add_axes((0.64, 0.04, 0.35, 0.8))
@@ -223,14 +217,8 @@ def board(data: Board) -> bytes:
     matrix = [[counts.get(stance, 0) for stance in STANCE_ROWS] for _, counts in rows]
     peak = max(max(row) for row in matrix)
     with _DRAWING:
-        figure = _figure()
-        figure.suptitle(
-            f"Who took which position: the last {data.days} day{'s' if data.days != 1 else ''}",
-            x=0.02,
-            ha="left",
-            fontsize=16,
-            fontweight="bold",
-        )
+        days = f"{data.days} day{'s' if data.days != 1 else ''}"
+        figure = _figure(f"Who took which position: the last {days}")
         axes = figure.add_axes((0.27, 0.05, 0.7, 0.8))
         axes.imshow(matrix, cmap="Blues", vmin=0, vmax=max(peak, 1), aspect="auto")
         for y, row in enumerate(matrix):

@@ -224,6 +224,21 @@ def test_a_failing_feed_backs_off_and_never_stops_the_others(
     assert healed.last_success_at == START + 3 * INTERVAL
 
 
+def test_a_feed_readable_only_in_part_stores_what_it_can_and_says_it_is_damaged(
+    pages: LocalWeb, poller: FeedPoller, sessions: sessionmaker[Session]
+) -> None:
+    whole = rss(pages.base).decode()
+    # The second item loses its closing tags: feedparser still reads both items.
+    damaged = whole.replace("</description>\n</item>\n</channel>", "</description>\n<<&</channel>")
+    assert damaged != whole
+    feed = pages.add("/damaged.xml", body=damaged.encode(), content_type="application/rss+xml")
+    [result] = poller.poll_due([feed], START).feeds
+    assert result.outcome == "updated"
+    assert (result.error or "").startswith("malformed feed, read only in part: ")
+    assert [entry.status for entry in result.entries] == ["added", "added"]
+    assert len(stored(sessions)) == 2
+
+
 def test_backoff_doubles_from_the_interval_and_stops_at_the_cap() -> None:
     assert [backoff(n, INTERVAL) for n in (1, 2, 3, 4)] == [
         INTERVAL,

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import feedparser
+from feedparser.exceptions import ThingsNobodyCaresAboutButMe
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,7 +54,13 @@ class Entry:
         return self.link or f"feed entry “{self.title or 'untitled'}”"
 
 
-def parse_feed(response: Response) -> list[Entry]:
+@dataclass(frozen=True)
+class ParsedFeed:
+    entries: list[Entry]
+    damage: str | None = None  # what is wrong with a feed that could be read only in part
+
+
+def parse_feed(response: Response) -> ParsedFeed:
     """The entries of an RSS or Atom document, newest first as the feed lists them."""
     # A stream, never a string: feedparser would fetch a string that looks like an address.
     parsed = feedparser.parse(
@@ -64,11 +71,16 @@ def parse_feed(response: Response) -> list[Entry]:
             "content-location": response.url,
         },
     )
+    problem = parsed.get("bozo_exception")
+    detail = f": {str(problem).strip().splitlines()[0]}" if problem and str(problem) else ""
     if not parsed.entries and (parsed.bozo or not parsed.version):
-        problem = parsed.get("bozo_exception")
-        detail = f": {str(problem).strip().splitlines()[0]}" if problem and str(problem) else ""
         raise FetchError(f"not a valid RSS or Atom feed{detail}")
-    return [_entry(raw) for raw in parsed.entries]
+    entries = [_entry(raw) for raw in parsed.entries]
+    # Encoding mix-ups are feedparser's routine repairs; broken markup means entries may be
+    # missing or cut, which the operator should hear about even though the rest is stored.
+    if parsed.bozo and not isinstance(problem, ThingsNobodyCaresAboutButMe):
+        return ParsedFeed(entries, f"malformed feed, read only in part{detail}")
+    return ParsedFeed(entries)
 
 
 def _entry(raw: Any) -> Entry:
@@ -174,7 +186,7 @@ class FeedPoller:
                 etag=state.etag,
                 last_modified=state.last_modified,
             )
-            entries = [] if response.not_modified else parse_feed(response)
+            parsed = ParsedFeed([]) if response.not_modified else parse_feed(response)
         except FetchError as error:
             return self._failed(state, error.reason, now)
         except Exception as error:  # a bug with one feed must not stop the others
@@ -186,7 +198,7 @@ class FeedPoller:
         # A feed on the internet may only send us to the internet; an intranet feed may
         # link to its own network.
         public_only = host_is_public(urlsplit(state.url).hostname)
-        results = [self._ingest_safely(e, public_only) for e in newest_entries(entries)]
+        results = [self._ingest_safely(e, public_only) for e in newest_entries(parsed.entries)]
         # An entry that failed for a passing reason is tried again: the next poll must get
         # the whole feed, not a 304, so the validators are not kept.
         retry = any(isinstance(r, WebResult) and r.retry for r in results)
@@ -198,7 +210,7 @@ class FeedPoller:
             added,
             now,
         )
-        return FeedResult(state.url, "updated", entries=results)
+        return FeedResult(state.url, "updated", parsed.damage, results)
 
     def _ingest_safely(self, entry: Entry, public_only: bool) -> FileResult:
         try:

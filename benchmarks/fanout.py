@@ -20,8 +20,11 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from storage import repository, subscriptions
@@ -58,22 +61,27 @@ class FanOutFigures:
         )
 
 
+def subscribe_instant(session: Session, count: int, first_chat: int, now: datetime) -> None:
+    """``count`` chats from ``first_chat`` on, subscribed to instant digests from ``now``."""
+    subscriptions.ensure_instant_watermark(session, now)
+    for number in range(count):
+        subscriptions.subscribe(
+            session,
+            first_chat + number,
+            mode=subscriptions.INSTANT,
+            daily_time=None,
+            default_timezone="UTC",
+            now=now,
+        )
+
+
 def queue_digest(database_url: str, subscribers: int, first_chat: int = FIRST_CHAT) -> None:
     """``subscribers`` instant subscribers and one stored article, queued as one digest."""
     engine, sessions = open_database(database_url)
     now = utcnow()
     try:
         with sessions.begin() as session:
-            subscriptions.ensure_instant_watermark(session, now)
-            for number in range(subscribers):
-                subscriptions.subscribe(
-                    session,
-                    first_chat + number,
-                    mode=subscriptions.INSTANT,
-                    daily_time=None,
-                    default_timezone="UTC",
-                    now=now,
-                )
+            subscribe_instant(session, subscribers, first_chat, now)
             repository.add_article(
                 session,
                 source="benchmarks/fanout.txt",

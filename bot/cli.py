@@ -240,11 +240,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_health(args: argparse.Namespace) -> int:
     """For container health checks: the database answers and the schema is current."""
-    from sqlalchemy import text
+    from storage.db import ping
 
-    sessions = _open(_settings())
-    with sessions.begin() as session:
-        session.execute(text("SELECT 1"))
+    ping(_open(_settings()))
     print("ok")
     return EXIT_OK
 

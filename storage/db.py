@@ -109,6 +109,12 @@ def report_unreachable(database_url: str, error: BaseException, retry_in: float)
     )
 
 
+def ping(sessions: sessionmaker[Session]) -> None:
+    """A round trip to the database; raises if it does not answer."""
+    with sessions.begin() as session:
+        session.execute(text("SELECT 1"))
+
+
 def reason_of(error: BaseException) -> str:
     """The driver's own first line of an error, without SQLAlchemy's wrapping."""
     reason = str(getattr(error, "orig", None) or error).strip()

@@ -33,6 +33,16 @@ def _environment(**values: str) -> dict[str, str]:
     return {**keep, "PYTHONPATH": str(ROOT), "PTB_TIMEDELTA": "true", **values}
 
 
+def _bot_environment(api: FakeBotApi, database_url: str, inbox: Path) -> dict[str, str]:
+    """The environment of a ``briefbot run`` child that talks to ``api``."""
+    return _environment(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=api.base_url,
+        DATABASE_URL=database_url,
+        BRIEFBOT_INBOX=str(inbox),
+    )
+
+
 def _start(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as stream:
         return subprocess.Popen(
@@ -73,12 +83,7 @@ def test_no_subscriber_loses_the_digest_when_the_bot_is_killed_mid_fan_out_and_r
     queue_digest(database_url, SUBSCRIBERS, FIRST_CHAT)
     log = tmp_path / "bot.log"
     with FakeBotApi() as api:
-        env = _environment(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_URL=api.base_url,
-            DATABASE_URL=database_url,
-            BRIEFBOT_INBOX=str(tmp_path / "inbox"),
-        )
+        env = _bot_environment(api, database_url, tmp_path / "inbox")
         first = _start(env, tmp_path, log)
         try:
             _wait(lambda: len(_digests_received(api)) >= SUBSCRIBERS // 3, 60, "a third sent")

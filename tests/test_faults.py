@@ -39,7 +39,7 @@ from storage.models import Article
 from tests.conftest import ADMIN, TOKEN
 from tests.fake_bot_api import FakeBotApi
 from tests.helpers import DATA, SEEDS
-from tests.test_bot_restart import _environment, _start, _wait
+from tests.test_bot_restart import _bot_environment, _environment, _start, _wait
 
 RETRY_LINE = re.compile(r"database at (\S+) unreachable \((.+)\); retrying in (\d+) s")
 
@@ -77,12 +77,7 @@ def test_run_waits_for_an_unreachable_database_with_backoff_and_then_serves(
     database_url, creation = missing_database
     log = tmp_path / "bot.log"
     with FakeBotApi() as api:
-        env = _environment(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_URL=api.base_url,
-            DATABASE_URL=database_url,
-            BRIEFBOT_INBOX=str(tmp_path / "inbox"),
-        )
+        env = _bot_environment(api, database_url, tmp_path / "inbox")
         bot = _start(env, tmp_path, log)
         try:
             retries = lambda: RETRY_LINE.findall(log.read_text(errors="replace"))  # noqa: E731

@@ -20,17 +20,17 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
 
+from benchmarks.fanout import subscribe_instant
 from bot.leader import holder_known_dead
-from storage import subscriptions
 from storage.clock import utcnow
 from storage.db import open_database
 from storage.models import Article, Delivery
-from tests.conftest import TOKEN
 from tests.fake_bot_api import FakeBotApi, RecordedCall
 from tests.helpers import SEEDS
 from tests.test_bot_restart import (
     FIRST_CHAT,
     IN_FLIGHT_ALLOWANCE,
+    _bot_environment,
     _digests_received,
     _environment,
     _ledger,
@@ -53,18 +53,8 @@ def _host() -> str:
 def _subscribe(database_url: str, count: int) -> None:
     """``count`` instant subscribers on a database with the schema and no articles yet."""
     engine, sessions = open_database(database_url)
-    now = utcnow()
     with sessions.begin() as session:
-        subscriptions.ensure_instant_watermark(session, now)
-        for number in range(count):
-            subscriptions.subscribe(
-                session,
-                FIRST_CHAT + number,
-                mode=subscriptions.INSTANT,
-                daily_time=None,
-                default_timezone="UTC",
-                now=now,
-            )
+        subscribe_instant(session, count, FIRST_CHAT, utcnow())
     engine.dispose()
 
 
@@ -100,12 +90,7 @@ def test_two_processes_serve_once_and_the_standby_takes_over_when_the_leader_die
     shutil.copytree(SEEDS, inbox)
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     with FakeBotApi() as api:
-        env = _environment(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_URL=api.base_url,
-            DATABASE_URL=database_url,
-            BRIEFBOT_INBOX=str(inbox),
-        )
+        env = _bot_environment(api, database_url, inbox)
         processes = [_start(env, tmp_path, log) for log in logs]
         try:
             _wait(lambda: any(_matching(LEADER_LINE, log) for log in logs), 60, "a leader")
@@ -215,12 +200,7 @@ def test_a_leader_that_loses_its_lock_stops_serving_and_one_process_leads_again(
     open_database(database_url)[0].dispose()
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     with FakeBotApi() as api:
-        env = _environment(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_URL=api.base_url,
-            DATABASE_URL=database_url,
-            BRIEFBOT_INBOX=str(tmp_path / "inbox"),
-        )
+        env = _bot_environment(api, database_url, tmp_path / "inbox")
         processes = [_start(env, tmp_path, log) for log in logs]
         try:
             _wait(lambda: any(_matching(LEADER_LINE, log) for log in logs), 60, "a leader")

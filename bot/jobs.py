@@ -147,10 +147,14 @@ class Scanner:
 
         with Fetcher() as fetcher:
             result = ingest_url(self._ingestor or self._make_ingestor(), fetcher, url)
+        alerts, digest = self._announce()
+        return PageIngest(result, digest, alerts)
+
+    def _announce(self) -> tuple[int, QueuedDigest | None]:
+        """Queue the followers' alerts and the instant digest of what was just stored."""
         with self.sessions.begin() as session:
             alerts = follows.queue_alerts(session, utcnow())
-            digest = subscriptions.create_instant_digest(session, utcnow())
-        return PageIngest(result, digest, alerts)
+            return alerts, subscriptions.create_instant_digest(session, utcnow())
 
     def _scan(self) -> ScanResult:
         from bot.pipeline.ingest import article_files
@@ -170,9 +174,7 @@ class Scanner:
             # same way; what was stored is announced by the next scan that gets through.
             return ScanResult(report, None)
         feeds = self._poll_feeds(ingestor, started) if self.feeds else None
-        with self.sessions.begin() as session:
-            alerts = follows.queue_alerts(session, utcnow())
-            digest = subscriptions.create_instant_digest(session, utcnow())
+        alerts, digest = self._announce()
         return ScanResult(report, digest, alerts, feeds)
 
     def _poll_feeds(self, ingestor: Ingestor, started: datetime) -> FeedReport:

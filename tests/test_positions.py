@@ -886,3 +886,81 @@ def test_resisting_and_denouncing_are_refusals(registry) -> None:
         "Shares in Zentrix fell.\nZentrix denounced the tariffs.",
     )
     assert _pairs(statements) == [("China", "refuse"), ("Zentrix", "refuse")]
+
+
+def test_scare_quotes_around_the_verb_leave_the_subject_its_holder(registry) -> None:
+    statements = _statements(
+        registry, 'Harriet Colby "strongly opposed" the sale of the county archive.'
+    )
+    assert _pairs(statements) == [("Harriet Colby", "refuse")]
+
+
+def test_a_participle_with_its_agent_belongs_to_the_agent(registry) -> None:
+    statements = _statements(
+        registry,
+        "The leaflets showed Owen Pryce as a pirate and caused uproar, charges denied by "
+        "the Green Party.",
+    )
+    assert _pairs(statements) == [("Green Party", "refuse")]
+
+
+def test_warning_someone_to_act_is_a_demand(registry) -> None:
+    statements = _statements(
+        registry,
+        "Dana Whitlow, a former minister and now an envoy, warned the regulator to stay out "
+        "of the dispute.",
+    )
+    assert _pairs(statements) == [("Dana Whitlow", "demand")]
+
+
+def test_seeing_no_need_for_a_change_is_a_refusal(registry) -> None:
+    statements = _statements(
+        registry,
+        "Another critic is the former inspector, Professor Ada Quill, who has said there is "
+        'no need for such a "drastic overhaul".',
+    )
+    assert _pairs(statements) == [("Ada Quill", "refuse")]
+
+
+def test_a_plural_acronym_is_a_thing_and_the_speakers_demand_stays_his(registry) -> None:
+    statements = _statements(
+        registry,
+        "The chief examiner, Colin Marsh, also said recently that SATs and NVQs should go.",
+    )
+    assert _pairs(statements) == [("Colin Marsh", "demand")]
+
+
+def test_a_speaker_named_after_the_words_with_a_role_between_holds_a_should(registry) -> None:
+    statements = _statements(
+        registry,
+        'The minister should apologise "for the hurt he so carelessly caused", Rev Ruth '
+        "Adeyemi, founder of the charity Open Doors said.",
+    )
+    assert _pairs(statements) == [("Ruth Adeyemi", "demand")]
+
+
+def test_a_plural_demonym_names_a_group(registry) -> None:
+    statements = _statements(
+        registry, "Falklanders rejected plans for the islands to be governed jointly."
+    )
+    assert [(s.actor.name, s.actor.kind, s.stance) for s in statements] == [
+        ("Falklanders", "group", "refuse")
+    ]
+
+
+def test_both_people_of_a_pair_with_a_role_between_hold_the_agreement(registry) -> None:
+    statements = _statements(
+        registry,
+        "Jack Orwin met officials.\n"
+        "Mr Orwin and his Danish counterpart Lars Holm agreed to set up a joint panel.",
+    )
+    assert sorted(_pairs(statements)) == [("Jack Orwin", "commit"), ("Lars Holm", "commit")]
+
+
+def test_a_criticism_in_a_having_clause_belongs_to_the_sentences_subject(registry) -> None:
+    statements = _statements(
+        registry,
+        "The Greens said they were pleased Mr Orwin had been pushed into going, having earlier "
+        "criticised the decision to send a junior official.",
+    )
+    assert _pairs(statements) == [("Greens", "refuse")]

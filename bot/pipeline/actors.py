@@ -297,6 +297,9 @@ def _mention(actor: ActorRef, sentence: str, start: int, end: int) -> Mention:
     return Mention(actor, start, end + (possessive.end() if possessive else 0), bool(possessive))
 
 
+# "Gibraltarians", "Falklanders": the people of a place, a group that can take a position.
+_PEOPLE_OF_A_PLACE = re.compile(r"(?<![\w'’-])[A-Z][a-z]+(?:ians|eans|icans|landers)(?![\w'’-])")
+_CAPITALISED_WORD_BEFORE = re.compile(r"([A-Z][\w'’.-]*)\s+$")
 # Adjectives of nationality ("Indonesian", "Chinese") are capitalised but name no one.
 _NATIONALITY_ENDING = re.compile(r"(?:ese|ish)$")
 _DEMONYM = re.compile(r"\w+(?:ian|ians|ese|ish|ean|can|cans)$")
@@ -344,6 +347,7 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
         if word.lower() not in lower
         and len(word) > 1
         and not word.isupper()
+        and not _PLURAL_ACRONYM.fullmatch(word)
         and not _DEMONYM.match(word)
         and word not in _NOT_FIRST
         and word not in _NOT_SURNAME
@@ -357,6 +361,7 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
 _OF_NAME_BEFORE = re.compile(r"[A-Z][\w'’-]*\s+(?:of|for|&)\s+(?:the\s+)?$")
 _OF_NAME_AFTER = re.compile(r"\s+(?:of|for|&)\s+(?:the\s+)?[A-Z]")
 _COMPOUND_ADJECTIVE = re.compile(r"[A-Z]\w*-[a-z][\w-]*")  # "State-owned Rosneft"
+_PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")  # "GCSEs", "NVQs": things counted, not a body
 _TIME_WORDS = _words("Spring Summer Autumn Winter Century Millennium")
 _LOWER_WORD_AFTER = re.compile(r"\s+[a-z]")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][\w'’-]*")
@@ -391,6 +396,12 @@ def discovered_mentions(
         if sentence[start:end].split()[0] in names:
             continue  # "Rosneft officials" speak for Rosneft
         add(ActorRef(sentence[start:end], "group"), start, end)
+    for match in _PEOPLE_OF_A_PLACE.finditer(sentence):
+        before = _CAPITALISED_WORD_BEFORE.search(sentence, 0, match.start())
+        if before and not _is_sentence_start(sentence, before.start(1)):
+            continue  # "Mr Julians", "Professor Indians": part of a name
+        if match.group() not in registered_words:
+            add(ActorRef(match.group(), "group"), match.start(), match.end())
     for start, end in _countries(sentence):
         if not _runs_into_longer_name(sentence, start, end):
             add(ActorRef(sentence[start:end], "country"), start, end)

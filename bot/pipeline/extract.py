@@ -22,6 +22,7 @@ from bot.pipeline.article import CleanArticle
 from bot.pipeline.changes import topic_terms
 
 LEAD_SENTENCES = 1  # sentences 0 and 1 may name a role whose holder the next one names
+SCARE_QUOTE_WORDS = 4  # a quoted phrase this short inside a sentence is not a quotation
 MAX_SUBJECT_DISTANCE = 220  # characters between a subject and its cue, roughly 35 words
 
 # Only the preposition ignores case: "on Thursday night after Japan" leaves Japan free.
@@ -64,7 +65,10 @@ _AUXILIARIES_ONLY = re.compile(
     r"still|definitely|soon|then|certainly|\w+ly)\s+)*$",
     re.IGNORECASE,
 )
-_LINK_AND = re.compile(r"^\s*,?\s+(?:and|or)\s+(?:the\s+)?$", re.IGNORECASE)
+# "Mr Straw and his Spanish counterpart Miguel Moratinos": a role may stand between.
+_LINK_AND = re.compile(
+    r"^\s*,?\s+(?:and|or)\s+(?:the\s+|(?:his|her|their|its)\s+(?:[A-Z][\w-]*\s+)?[a-z][\w-]*\s+)?$"
+)
 _LINK_COMMA = re.compile(r"^\s*,\s*(?:the\s+)?$")
 _PASSIVE_AGENT = re.compile(r"^\s+by\s+(?:the\s+)?$", re.IGNORECASE)
 _APPOSITIVE = re.compile(r"^,\s+[^,]{0,80}\bof\s+(?:the\s+)?$")
@@ -77,7 +81,10 @@ _SPEECH_VERB = (
 # across a quotation mark ('India," said Bhanu Baweja').
 _SPEECH_VERB_AFTER_SPEAKER = re.compile(
     rf"^\s*(?:spokes(?:man|woman|person)\s+)?(?:,[^,\"“”]{{0,100}},\s*|,\s*)?(?:(?:has|have|had)\s+)?"
-    rf"{_SPEECH_VERB}\b"
+    rf"(?:(?:also|later|recently|then|previously|earlier|again)\s+)?{_SPEECH_VERB}\b"
+    # '…", Rabbi Marvin Hier, founder of the Simon Wiesenthal Center said.': the closing comma
+    # dropped, the role runs up to the verb that ends the sentence.
+    r"|^,\s+(?!(?:who|whose|which|where|when|but|and|as)\b)[a-z][^,\"“”]{0,90}?\s+(?:said|says)\s*[.!]?$"
 )
 _PERSON_OF_BODY = re.compile(r"\s+(?:of|at|from)\s+(?:the\s+)?")
 # "…, said Mr Blair" names the speaker after the verb; "told Ms Sturgeon" names the listener.
@@ -216,6 +223,11 @@ _MODAL_DEMAND = re.compile(r"(?:must|should|ought\s+to)\b", re.IGNORECASE)
 _SAID_BEFORE_SUBJECT = re.compile(
     rf"\b{_SPEECH_VERB}\s+(?:that\s+)?(?:the\s+)?(?:[a-z]+\s+)?$", re.IGNORECASE
 )
+# "… should go, the minister said." / "…, said Mr Blair.": the speaker is named after the words.
+_TRAILING_SPEECH = re.compile(
+    rf"(?:\b{_SPEECH_VERB}\s*[.!]?|[,\"”’]\s*{_SPEECH_VERB}\s+[^\"“”]{{1,120}})$", re.IGNORECASE
+)
+_HAVING_CLAUSE = re.compile(r",\s+having\s+(?:\w+ly\s+|earlier\s+|already\s+)?$", re.IGNORECASE)
 _COMMA_THE = re.compile(r",\s*(?:the\s+)?")
 # "Tim Osborne, managing director of Menatep": a formal title ("head of" is looser).
 _HEAD_OF_BODY = re.compile(
@@ -870,12 +882,22 @@ def _holders(
             for c in candidates
             if c.start >= cue.end and re.fullmatch(r"\s+(?:the\s+)?", sentence[cue.end : c.start])
         ]
-    if _PASSIVE_BEFORE.search(sentence, 0, cue.start) and _PARTICIPLE.match(sentence, cue.start):
-        # "It was widely criticised by net users": the subject is what the cue is about.
+    if _PARTICIPLE.match(sentence, cue.start):
+        # "It was widely criticised by net users", "claims denied by Labour": the subject is
+        # what the cue is about, the agent holds the position.
         agent = _passive_agent(sentence, cue, candidates)
-        return [(agent.actor, None)] if agent is not None else []
+        if agent is not None:
+            return [(agent.actor, None)]
+        if _PASSIVE_BEFORE.search(sentence, 0, cue.start):
+            return []
     quote = next(((s, e) for s, e in quotes if s < cue.start < e), None)
+    if quote is not None and len(sentence[quote[0] : quote[1]].split()) <= SCARE_QUOTE_WORDS:
+        quote = None  # 'Mr Thomas "totally condemned" the deletion': the writer's sentence
     before = [c for c in candidates if c.end <= cue.start and (quote is None or c.start > quote[0])]
+    if _HAVING_CLAUSE.search(sentence, 0, cue.start):
+        # "The Tories said …, having earlier criticised the decision": the sentence's subject.
+        subject = next((c for c in before if not c.possessive), None)
+        return [(subject.actor, None)] if subject is not None else []
     eligible = [c for c in before if _eligible_subject(sentence, c, cue)]
     if not eligible:
         if cue.adjacent:
@@ -894,6 +916,7 @@ def _holders(
         and (
             quote is not None
             or _SAID_BEFORE_SUBJECT.search(sentence, max(0, subject.start - 60), subject.start)
+            or _TRAILING_SPEECH.search(sentence, cue.end)
         )
     ):
         return [(speaker, None)]  # "Mr Doctorow said Google should not be penalised"
@@ -947,7 +970,9 @@ def _coordinated(sentence: str, subject: _Candidate, before: list[_Candidate]) -
         return []
     group: list[_Candidate] = []
     current = subject
-    for candidate in reversed([c for c in before if c.end <= subject.start]):
+    # A possessive pronoun is part of a link ("and his counterpart"), never a member.
+    members = [c for c in before if c.end <= subject.start and not (c.pronoun and c.possessive)]
+    for candidate in reversed(members):
         link = sentence[candidate.end : current.start]
         if (_LINK_AND if not group else _LINK_COMMA).match(link) or (
             group and _LINK_AND.match(link)

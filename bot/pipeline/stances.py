@@ -77,6 +77,7 @@ CUES: dict[str, list[str]] = {
         r"(?:denied|denies|deny|denying)\b",
         r"(?:questioned|questions)\s+(?:the|whether|why)",
         r"there\s+(?:would|will)\s+be\s+no\b",
+        r"(?:there\s+(?:is|was|are|were)|(?:saw|sees|see))\s+no\s+need\s+(?:for|to)\b",
         r"(?:is|was|are|were)\s+(?:completely\s+|totally\s+)?untrue",
         r"(?:uneasy|unhappy|concerned|worried)\s+(?:about|by)",
         r"(?:branded|brands|described|describes|called|calls|dismissed)\s+(?:\w+\s+){0,4}as\s+[\"“]",
@@ -105,6 +106,7 @@ CUES: dict[str, list[str]] = {
         r"(?:objective|aim|goal)\s+of\s+(?:obtaining|securing|getting)",
         r"(?:wants?|wanted)\b(?!\s+to\b)",
         r"(?:warned|warns|warn|told|tells|urged)\s+(?:\w+\s+){0,3}(?:not\s+to|against)\b",
+        r"(?:warned|warns|warn)\s+(?:\w+\s+){1,3}?to\s+(?!be\b)[a-z]+",  # "warned the BBC to steer away"
         r"(?:it\s+(?:is|was)\s+)?(?:vital|essential|crucial|imperative|important|necessary)\s+"
         r"(?:that|to)\b(?!\s+(?:the|a|an|our|its|their|his|her|my|your)\b)",
         r"(?:has|have)\s+(?:got\s+)?to\s+change",

@@ -964,3 +964,45 @@ def test_a_criticism_in_a_having_clause_belongs_to_the_sentences_subject(registr
         "criticised the decision to send a junior official.",
     )
     assert _pairs(statements) == [("Greens", "refuse")]
+
+
+def test_a_party_named_inside_a_persons_apposition_is_not_the_subject(registry) -> None:
+    statements = _statements(
+        registry,
+        "Nora Vell, a former Green Party minister and now a judge, warned the council to drop "
+        "the plan.",
+    )
+    assert _pairs(statements) == [("Nora Vell", "demand")]
+
+
+def test_what_a_plan_would_undermine_is_opposed_by_the_speaker_named_after(registry) -> None:
+    statements = _statements(
+        registry,
+        "The Tarn Water Board met.\n"
+        '"Any delay to the works would, in our view, undermine public trust," said its '
+        "chairman, Sir Omar Hale.",
+    )
+    assert _pairs(statements) == [("Omar Hale", "refuse")]
+
+
+def test_the_queen_is_a_person_who_can_commit(registry) -> None:
+    statements = _statements(
+        registry, "The Queen and Prince Albert will open the new wing of the hospital."
+    )
+    assert sorted(_pairs(statements)) == [("Prince Albert", "commit"), ("the Queen", "commit")]
+
+
+def test_what_should_have_been_done_is_a_reproach_not_a_demand(registry) -> None:
+    statements = _statements(
+        registry,
+        'Shadow minister Ivo Penn said: "The council only acted when pushed, and should have '
+        'acted months ago."',
+    )
+    assert _pairs(statements) == [("Ivo Penn", "refuse")]
+
+
+def test_a_company_in_the_middle_of_cutting_jobs_has_committed_to_it(registry) -> None:
+    statements = _statements(
+        registry, "Shares in Corvane fell.\nCorvane is axing 300 jobs at its Leeds plant."
+    )
+    assert _pairs(statements) == [("Corvane", "commit")]

@@ -298,6 +298,8 @@ def _mention(actor: ActorRef, sentence: str, start: int, end: int) -> Mention:
 
 
 # "Gibraltarians", "Falklanders": the people of a place, a group that can take a position.
+# "The Queen will host …": a title that is the person's name where only one holds it.
+_SOVEREIGN = re.compile(r"(?<![\w-])[Tt]he\s+(Queen|King|Pope)(?![\w'’-])(?!\s+(?:of\s+)?[A-Z])")
 _PEOPLE_OF_A_PLACE = re.compile(r"(?<![\w'’-])[A-Z][a-z]+(?:ians|eans|icans|landers)(?![\w'’-])")
 _CAPITALISED_WORD_BEFORE = re.compile(r"([A-Z][\w'’.-]*)\s+$")
 # Adjectives of nationality ("Indonesian", "Chinese") are capitalised but name no one.
@@ -396,6 +398,9 @@ def discovered_mentions(
         if sentence[start:end].split()[0] in names:
             continue  # "Rosneft officials" speak for Rosneft
         add(ActorRef(sentence[start:end], "group"), start, end)
+    for match in _SOVEREIGN.finditer(sentence):
+        title = match.group(1)
+        add(ActorRef(f"the {title}", "person", aliases=(title,)), match.start(), match.end())
     for match in _PEOPLE_OF_A_PLACE.finditer(sentence):
         before = _CAPITALISED_WORD_BEFORE.search(sentence, 0, match.start())
         if before and not _is_sentence_start(sentence, before.start(1)):

@@ -90,7 +90,7 @@ _PERSON_OF_BODY = re.compile(r"\s+(?:of|at|from)\s+(?:the\s+)?")
 # "…, said Mr Blair" names the speaker after the verb; "told Ms Sturgeon" names the listener.
 _SPEECH_VERB_BEFORE_SPEAKER = re.compile(
     r"(?:^|[,\"”’]\s*)(?:said|says|added|stated|noted|warned|insisted|argued|explained|declared|responded|"
-    r"replied|continued)\s+$",
+    r"replied|continued)\s+(?:(?:its|their|the)\s+[a-z][a-z\s-]{0,40}?,\s+)?$",  # "said its chairman, Sir …"
     re.IGNORECASE,
 )
 _PRONOUN = re.compile(
@@ -226,6 +226,9 @@ _SAID_BEFORE_SUBJECT = re.compile(
 # "… should go, the minister said." / "…, said Mr Blair.": the speaker is named after the words.
 _TRAILING_SPEECH = re.compile(
     rf"(?:\b{_SPEECH_VERB}\s*[.!]?|[,\"”’]\s*{_SPEECH_VERB}\s+[^\"“”]{{1,120}})$", re.IGNORECASE
+)
+_APPOSITION_BEFORE_CUE = re.compile(
+    r",\s+(?!who\b|which\b)[^,\"“”]{1,100},\s*(?:\w+ly\s+|also\s+)?"
 )
 _HAVING_CLAUSE = re.compile(r",\s+having\s+(?:\w+ly\s+|earlier\s+|already\s+)?$", re.IGNORECASE)
 _COMMA_THE = re.compile(r",\s*(?:the\s+)?")
@@ -920,8 +923,13 @@ def _holders(
         )
     ):
         return [(speaker, None)]  # "Mr Doctorow said Google should not be penalised"
+    apposed = _apposed_person(sentence, subject, cue, before)
+    if apposed is not None and _person_heading(sentence, subject, cue, before) is None:
+        subject = apposed
     partners = _coordinated(sentence, subject, before)
-    if partners and not _eligible_subject(sentence, partners[-1], cue):
+    # Only the last conjunct stands right before an adjacent cue: "The Queen and Prince
+    # Philip will lead".
+    if partners and not _eligible_subject(sentence, partners[-1], replace(cue, adjacent=False)):
         return []
     head = _person_heading(sentence, subject, cue, before)
     group = [
@@ -932,6 +940,24 @@ def _holders(
     ]
     reporter = _reporter(sentence, subject, candidates, quote, speaker)
     return [(c.actor, reporter if reporter != c.actor else None) for c in group]
+
+
+def _apposed_person(
+    sentence: str, subject: _Candidate, cue: stances.Cue, before: list[_Candidate]
+) -> _Candidate | None:
+    """ "Peter Mandelson, former Labour minister and now a European Commissioner, warned …":
+    the person the phrase between commas describes, not the party named inside it."""
+    return next(
+        (
+            c
+            for c in before
+            if c.actor.kind == "person"
+            and not c.possessive
+            and c.end <= subject.start
+            and _APPOSITION_BEFORE_CUE.fullmatch(sentence, c.end, cue.start)
+        ),
+        None,
+    )
 
 
 def _person_heading(

@@ -111,7 +111,7 @@ CUES: dict[str, list[str]] = {
         r"(?:that|to)\b(?!\s+(?:the|a|an|our|its|their|his|her|my|your)\b)",
         r"(?:has|have)\s+(?:got\s+)?to\s+change",
         r"(?:it\s+(?:is|was)\s+)?(?:high\s+)?time\s+(?:for\s+\w+\s+)?to\b",
-        r"(?:must|should)\s+(?!not\b)",
+        r"(?:must|should)\s+(?!not\b|have\b)",  # "should have acted" reproaches
     ],
     "commit": [
         r"(?:reiterated|reaffirmed|restated|underscored|underlined|affirmed|expressed)\s+(?:(?:his|her|its|their|a|the)\s+)?(?:\w+\s+)?commitment\s+to",
@@ -140,6 +140,9 @@ CUES: dict[str, list[str]] = {
         r"(?:threatened|threatens|threaten)\s+to\b",
         r"(?:approved|approves)\b",
         r"(?:voted|votes)\s+(?:for|in\s+favour)\b",
+        # An action under way is a decision taken: "is axing 90 jobs".
+        r"(?:is|are)\s+(?:now\s+|also\s+)?(?:axing|cutting|shedding|closing|scrapping|"
+        r"shutting|hiring|investing|spending|introducing|launching|building)\b",
     ],
 }
 
@@ -185,6 +188,11 @@ JUDGEMENTS = [
     r"deplorable|appalling|fiasco|shambles|betrayal|scandalous|a\s+(?:con|sham|stunt|smokescreen))\b",
     r"(?:is|was|are|were|be)\s+(?:\w+\s+)?wrong\b",
     r"preposterous|misleads?|misleading",
+    # What the speaker says was left undone: "should have acted months ago".
+    r"(?:should|ought\s+to)\s*(?:not|n't)?\s+have\s+(?:been\s+)?(?!been\b)[a-z]+",
+    # What a plan would harm: '"Any delay would, in our view, undermine trust," said …'.
+    r"(?:would|will|could)[\w\s,]{0,26}?\s(?:compromise|undermine|damage|harm|"
+    r"jeopardi[sz]e|wreck|destroy)\b",
 ]
 
 # What a speaker calls necessary, held by the speaker: 'said the changes were necessary',

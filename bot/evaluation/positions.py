@@ -62,6 +62,9 @@ class Score:
     expected: int = 0
     found: int = 0
     located: int = 0  # expected positions whose sentence was returned, whatever the stance
+    # Expected positions of actors `who` does not know at all: missed at discovery, not at
+    # stance or attribution. A count, so the unseen splits can show it too.
+    actorless: int = 0
     returned: int = 0
     acceptable: int = 0
     aliases: int = 0
@@ -76,6 +79,7 @@ class Score:
             "expected",
             "found",
             "located",
+            "actorless",
             "returned",
             "acceptable",
             "aliases",
@@ -106,6 +110,7 @@ class Score:
             "stance_accuracy": round(self.stance_accuracy, 3),
             "expected": self.expected,
             "found": self.found,
+            "actorless": self.actorless,
             "returned": self.returned,
             "acceptable": self.acceptable,
             "aliases_resolved": f"{self.aliases_resolved}/{self.aliases}",
@@ -142,6 +147,7 @@ def score_queries(session: Session, gold: Iterable[dict[str, object]], label: st
             evidence = [normalise(p) for p in expected["evidence"]]
             phrases += evidence
             score.expected += 1
+            score.actorless += name is None
             matching = [stance for text, stance in returned if any(p in text for p in evidence)]
             if matching:
                 score.located += 1
@@ -214,7 +220,7 @@ def _row(name: str, score: Score) -> str:
     return (
         f"{name:<20} {score.recall:>7.3f} {score.precision:>9.3f} {score.stance_accuracy:>8.3f}"
         f" {score.found:>4}/{score.expected:<4} {score.acceptable:>4}/{score.returned:<4}"
-        f" {score.aliases_resolved:>3}/{score.aliases}"
+        f" {score.aliases_resolved:>3}/{score.aliases:<4} {score.actorless:>9}"
     )
 
 
@@ -247,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 0
     print(
-        f"{'gold':<20} {'recall':>7} {'precision':>9} {'stance':>8} {'found':>9} {'acceptable':>9} aliases"
+        f"{'gold':<20} {'recall':>7} {'precision':>9} {'stance':>8} {'found':>9} {'acceptable':>9} aliases  no-actor"
     )
     for name, score in results.items():
         print(_row(name, score))

@@ -1006,3 +1006,26 @@ def test_a_company_in_the_middle_of_cutting_jobs_has_committed_to_it(registry) -
         registry, "Shares in Corvane fell.\nCorvane is axing 300 jobs at its Leeds plant."
     )
     assert _pairs(statements) == [("Corvane", "commit")]
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("Vextor said it would release a patch for its Vextor Office suite.", "Vextor"),
+        ("Kelvo has launched a new music download service.", "Kelvo"),
+        ("Dunlo, the Japanese electronics firm, said it would cut 500 jobs.", "Dunlo"),
+    ],
+)
+def test_a_company_that_opens_the_sentence_and_acts_is_discovered(
+    registry, text: str, company: str
+) -> None:
+    assert [(s.actor.name, s.actor.kind) for s in _statements(registry, text)] == [
+        (company, "organisation")
+    ]
+
+
+def test_a_plural_common_noun_opening_a_sentence_is_no_company(registry) -> None:
+    statements = _statements(
+        registry, "Analysts said prices would fall.\nCritics said the service would fail."
+    )
+    assert statements == []

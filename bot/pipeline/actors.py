@@ -320,9 +320,16 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
     lower = set(_LOWER_WORD.findall("\n".join(sentences)))
     alone: set[str] = set()
     in_longer_name: set[str] = set()
+    openers: set[str] = set()  # "Vextor said …", "Dunlo, the electronics firm, …"
+    named_mid_sentence: set[str] = set()  # "its Vextor Office suite" names Vextor too
     for sentence in sentences:
         for run in _CAPITAL_RUN.finditer(sentence):
             words = run.group().split()
+            if _is_sentence_start(sentence, run.start()):
+                if len(words) == 1 and _ACTS_AFTER_OPENER.match(sentence, run.end()):
+                    openers.add(words[0])
+            else:
+                named_mid_sentence.add(words[0])
             lead = 0
             while lead < len(words) and (
                 words[lead] in _NOT_FIRST
@@ -343,9 +350,17 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
                 in_longer_name.update(names)
             elif names and (lead or not _is_sentence_start(sentence, run.start())):
                 alone.add(names[0])
+    # A single word opening a sentence and acting is a name if the article also writes it
+    # capitalised mid-sentence, or if it is no plural (never "Analysts said") and the article
+    # never writes it in lower case.
+    openers = {
+        word
+        for word in openers
+        if word in named_mid_sentence or (not word.endswith("s") and word.lower() not in lower)
+    }
     return frozenset(
         word
-        for word in alone - in_longer_name
+        for word in (alone - in_longer_name) | openers
         if word.lower() not in lower
         and len(word) > 1
         and not word.isupper()
@@ -359,6 +374,13 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
     )
 
 
+_ACTS_AFTER_OPENER = re.compile(
+    r"\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|will\s+|would\s+|also\s+|now\s+)*"
+    r"(?:said|says|announced|announces|launched|launches|plans|planned|wants|wanted|warned|"
+    r"agreed|decided|denied|rejected|refused|insisted|confirmed|unveiled|to\s+[a-z]+)\b"
+    r"|,\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,4}(?:firm|company|group|maker|giant|operator|"
+    r"retailer|bank|carrier|airline|developer|publisher|manufacturer|chain|network|provider)\b"
+)
 # "Memorandum of Understanding", "Lord of the Rings": one name across "of".
 _OF_NAME_BEFORE = re.compile(r"[A-Z][\w'’-]*\s+(?:of|for|&)\s+(?:the\s+)?$")
 _OF_NAME_AFTER = re.compile(r"\s+(?:of|for|&)\s+(?:the\s+)?[A-Z]")

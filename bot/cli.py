@@ -234,7 +234,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from bot.evaluation import positions
 
     return positions.main(
-        (["--json"] if args.json else []) + (["--details"] if args.details else [])
+        (["--json"] if args.json else [])
+        + (["--details"] if args.details else [])
+        + (["--sets", args.sets] if args.sets else [])
     )
 
 
@@ -295,6 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--corpus", default=None, help="BBC-style corpus folder (summaries)")
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--details", action="store_true", help="every miss and false hit")
+    evaluate.add_argument(
+        "--sets", default=None, help="comma-separated gold sets to score (positions; default all)"
+    )
     evaluate.set_defaults(handler=cmd_evaluate)
 
     health = commands.add_parser("health", help="exit 0 when the database is reachable")

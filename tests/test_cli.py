@@ -189,3 +189,11 @@ def test_a_closed_pipe_ends_the_command_quietly(seeded, tmp_path, monkeypatch) -
     with (tmp_path / "stdout").open("w") as target:
         monkeypatch.setattr("sys.stdout", _ClosedPipe(os.dup(target.fileno())))
         assert main(["who", "Trump"]) == 1
+
+
+def test_evaluate_positions_scores_only_the_sets_asked_for(capsys) -> None:
+    assert main(["evaluate", "positions", "--sets", "seed", "--json"]) == 0
+    scores = _json(capsys)
+    assert list(scores) == ["seed"]
+    assert scores["seed"]["recall"] >= 0.9
+    assert scores["seed"]["actorless"] == 0

@@ -1029,3 +1029,11 @@ def test_a_plural_common_noun_opening_a_sentence_is_no_company(registry) -> None
         registry, "Analysts said prices would fall.\nCritics said the service would fail."
     )
     assert statements == []
+
+
+def test_it_said_it_would_is_the_company_of_the_sentence_before(registry) -> None:
+    statements = _statements(
+        registry,
+        "Kelvo has launched a new music download service.\nIt said it would charge 79p a song.",
+    )
+    assert _pairs(statements) == [("Kelvo", "commit"), ("Kelvo", "commit")]

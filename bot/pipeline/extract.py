@@ -798,6 +798,8 @@ def _candidates(
             bodies = [
                 m.actor for m in mentions if m.end <= match.start() and m.actor.kind != "person"
             ]
+            if not bodies and speaker is not None and speaker.kind != "person":
+                bodies = [speaker]  # "It said it would …": the body "It" continues
             actor = bodies[-1] if bodies else None
         elif word in _THING_PRONOUNS and (match.start() > 0 or _DUMMY_IT.match(sentence)):
             actor = None  # mid-sentence "it" is too often the thing, not an actor

@@ -3,7 +3,8 @@
 ``build_application(settings)`` gives a python-telegram-bot Application that talks to
 TELEGRAM_API_URL (or Telegram), sends everything through the :class:`~bot.delivery.Throttle`
 and, once started, opens the database (``post_init``), lists the commands with
-setMyCommands, starts the fan-out worker and schedules the jobs; ``post_stop`` hands back
+setMyCommands, starts the fan-out worker (sending through
+``handlers.telegram_delivery.BotSender``) and schedules the jobs; ``post_stop`` hands back
 unfinished deliveries and ``post_shutdown`` closes the database.
 """
 
@@ -31,7 +32,7 @@ from telegram.ext import Application, CallbackContext, Defaults
 
 from bot import render
 from bot.config import Settings
-from bot.delivery import NO_PREVIEW, FanOut, Throttle
+from bot.delivery import FanOut, Throttle
 from bot.jobs import (
     FIRST_SCAN_AFTER,
     RUNTIME,
@@ -44,6 +45,7 @@ from bot.jobs import (
 )
 from bot.leader import CHECK_EVERY, CHECK_TIMEOUT, become_leader
 from handlers import all_handlers
+from handlers.telegram_delivery import NO_PREVIEW, BotSender, ThrottleRateLimiter
 from storage import follows, subscriptions
 from storage.clock import utcnow
 from storage.db import open_database, reason_of, safe_url, wait_for_database
@@ -144,7 +146,7 @@ def build_application(settings: Settings, *, first_scan_after: float = FIRST_SCA
     builder = (
         Application.builder()
         .token(token)
-        .rate_limiter(throttle)
+        .rate_limiter(ThrottleRateLimiter(throttle))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
         .concurrent_updates(True)
         .post_init(_post_init)
@@ -199,7 +201,10 @@ async def _post_init(application: BotApp) -> None:
         log.info("resuming %d delivery(ies) interrupted by the last shutdown", released)
     settings.inbox.mkdir(parents=True, exist_ok=True)
     fanout = FanOut(
-        application.bot, sessions, digest_parts, worker=f"{socket.gethostname()}:{os.getpid()}"
+        BotSender(application.bot),
+        sessions,
+        digest_parts,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
     )
     application.bot_data[RUNTIME] = Runtime(
         settings=settings,

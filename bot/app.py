@@ -4,8 +4,9 @@
 TELEGRAM_API_URL (or Telegram), sends everything through the :class:`~bot.delivery.Throttle`
 and, once started, opens the database (``post_init``), lists the commands with
 setMyCommands, starts the fan-out worker (sending through
-``handlers.telegram_delivery.BotSender``) and schedules the jobs; ``post_stop`` hands back
-unfinished deliveries and ``post_shutdown`` closes the database.
+``handlers.telegram_delivery.BotSender``) and puts the jobs of ``bot.jobs`` on the JobQueue
+(``schedule_jobs``); ``post_stop`` hands back unfinished deliveries and ``post_shutdown``
+closes the database.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -34,14 +35,20 @@ from bot import render
 from bot.config import Settings
 from bot.delivery import FanOut, Throttle
 from bot.jobs import (
+    DAILY_JOB,
+    FANOUT_EVERY,
+    FANOUT_JOB,
     FIRST_SCAN_AFTER,
     RUNTIME,
+    SCAN_JOB,
     Runtime,
     Scanner,
     digest_parts,
     in_transaction,
+    queue_daily_digests,
+    resume_fan_out,
     runtime,
-    schedule_jobs,
+    scan_inbox,
 )
 from bot.leader import CHECK_EVERY, CHECK_TIMEOUT, become_leader
 from handlers import all_handlers
@@ -247,6 +254,52 @@ async def _post_shutdown(application: BotApp) -> None:
     engine: Engine | None = application.bot_data.pop("engine", None)
     if engine is not None:
         engine.dispose()
+
+
+# --- the jobs on the JobQueue -------------------------------------------------------------
+
+
+def on_job_queue(
+    job: Callable[[Runtime], Awaitable[None]],
+) -> Callable[[CallbackContext[Any, Any, Any, Any]], Coroutine[Any, Any, None]]:
+    """The JobQueue callback that runs ``job`` with the application's runtime."""
+
+    async def callback(context: CallbackContext[Any, Any, Any, Any]) -> None:
+        await job(runtime(context))
+
+    return callback
+
+
+def schedule_jobs(
+    application: BotApp, settings: Settings, *, first_scan_after: float = FIRST_SCAN_AFTER
+) -> None:
+    jobs = application.job_queue
+    if jobs is None:
+        raise RuntimeError('the JobQueue is missing: install "python-telegram-bot[job-queue]"')
+    once = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+    jobs.run_repeating(
+        on_job_queue(scan_inbox),
+        interval=settings.ingest_interval,
+        first=first_scan_after,
+        name=SCAN_JOB,
+        job_kwargs=once,
+    )
+    now = utcnow()
+    next_minute = (now + timedelta(minutes=1)).replace(second=1, microsecond=0)
+    jobs.run_repeating(
+        on_job_queue(queue_daily_digests),
+        interval=60,
+        first=next_minute,
+        name=DAILY_JOB,
+        job_kwargs=once,
+    )
+    jobs.run_repeating(
+        on_job_queue(resume_fan_out),
+        interval=FANOUT_EVERY,
+        first=0.5,
+        name=FANOUT_JOB,
+        job_kwargs=once,
+    )
 
 
 # --- the one error handler ----------------------------------------------------------------

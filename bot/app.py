@@ -3,8 +3,10 @@
 ``build_application(settings)`` gives a python-telegram-bot Application that talks to
 TELEGRAM_API_URL (or Telegram), sends everything through the :class:`~bot.delivery.Throttle`
 and, once started, opens the database (``post_init``), lists the commands with
-setMyCommands, starts the fan-out worker and schedules the jobs; ``post_stop`` hands back
-unfinished deliveries and ``post_shutdown`` closes the database.
+setMyCommands, starts the fan-out worker (sending through
+``handlers.telegram_delivery.BotSender``) and puts the jobs of ``bot.jobs`` on the JobQueue
+(``schedule_jobs``); ``post_stop`` hands back unfinished deliveries and ``post_shutdown``
+closes the database.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -31,19 +33,26 @@ from telegram.ext import Application, CallbackContext, Defaults
 
 from bot import render
 from bot.config import Settings
-from bot.delivery import NO_PREVIEW, FanOut, Throttle
+from bot.delivery import FanOut, Throttle
 from bot.jobs import (
+    DAILY_JOB,
+    FANOUT_EVERY,
+    FANOUT_JOB,
     FIRST_SCAN_AFTER,
     RUNTIME,
+    SCAN_JOB,
     Runtime,
     Scanner,
     digest_parts,
     in_transaction,
+    queue_daily_digests,
+    resume_fan_out,
     runtime,
-    schedule_jobs,
+    scan_inbox,
 )
 from bot.leader import CHECK_EVERY, CHECK_TIMEOUT, become_leader
 from handlers import all_handlers
+from handlers.telegram_delivery import NO_PREVIEW, BotSender, ThrottleRateLimiter
 from storage import follows, subscriptions
 from storage.clock import utcnow
 from storage.db import open_database, reason_of, safe_url, wait_for_database
@@ -144,7 +153,7 @@ def build_application(settings: Settings, *, first_scan_after: float = FIRST_SCA
     builder = (
         Application.builder()
         .token(token)
-        .rate_limiter(throttle)
+        .rate_limiter(ThrottleRateLimiter(throttle))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
         .concurrent_updates(True)
         .post_init(_post_init)
@@ -199,7 +208,10 @@ async def _post_init(application: BotApp) -> None:
         log.info("resuming %d delivery(ies) interrupted by the last shutdown", released)
     settings.inbox.mkdir(parents=True, exist_ok=True)
     fanout = FanOut(
-        application.bot, sessions, digest_parts, worker=f"{socket.gethostname()}:{os.getpid()}"
+        BotSender(application.bot),
+        sessions,
+        digest_parts,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
     )
     application.bot_data[RUNTIME] = Runtime(
         settings=settings,
@@ -242,6 +254,52 @@ async def _post_shutdown(application: BotApp) -> None:
     engine: Engine | None = application.bot_data.pop("engine", None)
     if engine is not None:
         engine.dispose()
+
+
+# --- the jobs on the JobQueue -------------------------------------------------------------
+
+
+def on_job_queue(
+    job: Callable[[Runtime], Awaitable[None]],
+) -> Callable[[CallbackContext[Any, Any, Any, Any]], Coroutine[Any, Any, None]]:
+    """The JobQueue callback that runs ``job`` with the application's runtime."""
+
+    async def callback(context: CallbackContext[Any, Any, Any, Any]) -> None:
+        await job(runtime(context))
+
+    return callback
+
+
+def schedule_jobs(
+    application: BotApp, settings: Settings, *, first_scan_after: float = FIRST_SCAN_AFTER
+) -> None:
+    jobs = application.job_queue
+    if jobs is None:
+        raise RuntimeError('the JobQueue is missing: install "python-telegram-bot[job-queue]"')
+    once = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+    jobs.run_repeating(
+        on_job_queue(scan_inbox),
+        interval=settings.ingest_interval,
+        first=first_scan_after,
+        name=SCAN_JOB,
+        job_kwargs=once,
+    )
+    now = utcnow()
+    next_minute = (now + timedelta(minutes=1)).replace(second=1, microsecond=0)
+    jobs.run_repeating(
+        on_job_queue(queue_daily_digests),
+        interval=60,
+        first=next_minute,
+        name=DAILY_JOB,
+        job_kwargs=once,
+    )
+    jobs.run_repeating(
+        on_job_queue(resume_fan_out),
+        interval=FANOUT_EVERY,
+        first=0.5,
+        name=FANOUT_JOB,
+        job_kwargs=once,
+    )
 
 
 # --- the one error handler ----------------------------------------------------------------

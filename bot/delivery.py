@@ -1,7 +1,10 @@
 """Getting messages out under Telegram's limits: the throttle and the digest fan-out.
 
-:class:`Throttle` is the bot's PTB rate limiter, so every message the bot sends (command
-replies and digests alike) passes through it:
+Nothing here imports Telegram's library: ``handlers/telegram_delivery.py`` adapts both
+classes to python-telegram-bot.
+
+:class:`Throttle` paces every request the bot makes (command replies and digests alike),
+since the bot's PTB rate limiter passes each one through :meth:`Throttle.run`:
 
 * overall, a steady pacer lets one message out every ``1 / messages_per_second`` seconds
   (30/s by default, never in a burst), and a message counts against Telegram's sliding
@@ -9,14 +12,15 @@ replies and digests alike) passes through it:
   the latency jitters; replies to users go before queued digest messages;
 * per chat, a leaky bucket: a burst of three, then one a second; groups also at most
   20 a minute;
-* a 429 pauses every request for ``retry_after`` and the request is retried, however often
-  it takes: no message is ever dropped for flood control.
+* a 429 (:class:`FloodControl`) pauses every request for ``retry_after`` and the request is
+  retried, however often it takes: no message is ever dropped for flood control.
 
 :class:`FanOut` sends the digests the ledger (``storage.subscriptions``) has pending: it
 claims rows in batches, sends each subscriber's messages in order, records every message
-in the ledger as soon as it is out, and handles what Telegram answers: 403 or "chat not
-found" deactivates the subscriber for good, a migrated group is followed to its new id,
-and network failures are retried with back-off.
+in the ledger as soon as it is out, and handles what Telegram answers, as a
+:data:`SendResult` from its :class:`Sender`: 403 or "chat not found" deactivates the
+subscriber for good, a migrated group is followed to its new id, and network failures are
+retried with back-off.
 """
 
 from __future__ import annotations
@@ -26,27 +30,14 @@ import contextlib
 import heapq
 import itertools
 import logging
-import warnings
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
-from telegram import Bot, LinkPreviewOptions
-from telegram.constants import ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-)
-from telegram.ext import BaseRateLimiter
-from telegram.warnings import PTBDeprecationWarning
 
 from storage import subscriptions
 from storage.clock import utcnow
@@ -56,7 +47,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# rate_limit_args: the priority of a request in the overall pacer (lower goes first).
+# A request's priority in the overall pacer, lower first (PTB's rate_limit_args carry it).
 INTERACTIVE = 0
 BULK = 1
 
@@ -71,15 +62,6 @@ GONE_CHAT_ERRORS = (
     "have no rights to send",
     "need administrator rights",
 )
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-def retry_seconds(error: RetryAfter) -> float:
-    """The wait Telegram asked for, whichever way PTB is set to report it."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def _is_message(endpoint: str) -> bool:
@@ -170,8 +152,16 @@ class _Pacer:
             future.set_result(None)
 
 
-class Throttle(BaseRateLimiter[int]):
-    """PTB rate limiter: paced overall, bucketed per chat, 429s waited out and retried."""
+class FloodControl(Exception):
+    """Telegram answered 429: wait ``seconds``, then the same request may be tried again."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"flood control: retry after {seconds} s")
+        self.seconds = seconds
+
+
+class Throttle:
+    """Every request paced overall, bucketed per chat, 429s waited out and retried."""
 
     def __init__(
         self,
@@ -191,12 +181,6 @@ class Throttle(BaseRateLimiter[int]):
         self._paused_until = 0.0
         self.flood_waits = 0
         """How many 429 answers were waited out (0 when pacing is right)."""
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to tear down."""
 
     def _chat_delay(self, chat: int | str, now: float) -> float:
         # GCRA: the bucket's theoretical arrival time for this chat.
@@ -231,29 +215,29 @@ class Throttle(BaseRateLimiter[int]):
                 await asyncio.sleep(delay)
         await self._pacer.acquire(priority)
 
-    async def process_request(
+    async def run(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
+        request: Callable[[], Awaitable[T]],
+        *,
         endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        chat = data.get("chat_id")
+        chat: int | str | None,
+        priority: int | None,
+    ) -> T:
+        """``request`` (a call of Bot API method ``endpoint`` to ``chat``) when its turn comes;
+        again after the wait, each time it raises :class:`FloodControl`."""
         if isinstance(chat, str) and chat.lstrip("-").isdigit():
             chat = int(chat)
-        priority = INTERACTIVE if rate_limit_args is None else rate_limit_args
+        priority = INTERACTIVE if priority is None else priority
         paced = _is_message(endpoint)
         while True:
             await self._wait_for_pause()
             if paced:
                 await self._acquire(chat, priority)
             try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as error:
+                return await request()
+            except FloodControl as flood:
                 self.flood_waits += 1
-                wait = retry_seconds(error) + 0.1
+                wait = flood.seconds + 0.1
                 loop = asyncio.get_running_loop()
                 self._paused_until = max(self._paused_until, loop.time() + wait)
                 log.warning(
@@ -291,6 +275,56 @@ class DeliveryErrors(RuntimeError):
     """Unexpected errors while sending digests, raised after the batch for the error handler."""
 
 
+@dataclass(frozen=True)
+class Sent:
+    """The message is in the chat."""
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    """Flood control (429): the same message may be sent after ``seconds``."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Migrated:
+    """The group became the supergroup ``new_chat_id``; the message was not sent."""
+
+    new_chat_id: int
+
+
+@dataclass(frozen=True)
+class ChatGone:
+    """The bot may no longer write to the chat (403: blocked, kicked)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Telegram refused this message (400); ``reason`` may still say the chat is gone."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class NetworkFailure:
+    """No definite answer (a network error or a time-out): the message may be out or not."""
+
+    reason: str
+
+
+SendResult = Sent | RetryLater | Migrated | ChatGone | Refused | NetworkFailure
+
+
+class Sender(Protocol):
+    """How the fan-out reaches Telegram: one HTML message, without a link preview, paced as
+    bulk; any other error than those a :data:`SendResult` names is raised."""
+
+    async def send(self, chat_id: int, html: str) -> SendResult: ...
+
+
 PartsLoader = Callable[[Session, int], list[str]]
 ErrorReporter = Callable[[Exception], Awaitable[None]]
 
@@ -300,7 +334,7 @@ class FanOut:
 
     def __init__(
         self,
-        bot: Bot,
+        sender: Sender,
         sessions: sessionmaker[Session],
         parts_for: PartsLoader,
         *,
@@ -309,7 +343,7 @@ class FanOut:
         batch: int = 256,
         max_backoff: float = 60.0,
     ) -> None:
-        self.bot = bot
+        self.sender = sender
         self.sessions = sessions
         self.parts_for = parts_for
         self.worker = worker
@@ -533,40 +567,34 @@ class FanOut:
         """One message, retried until Telegram gives a definite answer."""
         attempt = 0
         while True:
-            try:
-                await self.bot.send_message(
-                    chat_id,
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=NO_PREVIEW,
-                    rate_limit_args=BULK,  # type: ignore[call-arg]
-                )
-                return Outcome.SENT, chat_id, ""
-            except RetryAfter as error:  # the throttle retries; this is a second line
-                await asyncio.sleep(retry_seconds(error) + 0.1)
-            except ChatMigrated as error:
-                self.stats.migrated += 1
-                moved = await self._db(subscriptions.migrate_chat, chat_id, error.new_chat_id)
-                log.info("chat %s became %s: following it", chat_id, error.new_chat_id)
-                if not moved:
-                    return Outcome.DROPPED, chat_id, "merged into the supergroup's subscription"
-                chat_id = error.new_chat_id
-            except Forbidden as error:
-                return Outcome.GONE, chat_id, error.message
-            except BadRequest as error:
-                if any(reason in error.message.lower() for reason in GONE_CHAT_ERRORS):
-                    return Outcome.GONE, chat_id, error.message
-                return Outcome.FAILED, chat_id, error.message
-            except NetworkError as error:  # TimedOut included: the message may be out or not
-                attempt += 1
-                delay = min(self.max_backoff, 0.5 * 2**attempt)
-                log.warning(
-                    "network error sending to chat %s (%s); retry %d in %.1f s",
-                    chat_id,
-                    error,
-                    attempt,
-                    delay,
-                )
-                if self._stopping:
-                    return Outcome.STOPPED, chat_id, "shutting down"
-                await asyncio.sleep(delay)
+            match await self.sender.send(chat_id, text):
+                case Sent():
+                    return Outcome.SENT, chat_id, ""
+                case RetryLater(seconds):  # the throttle retries; this is a second line
+                    await asyncio.sleep(seconds + 0.1)
+                case Migrated(new_chat_id):
+                    self.stats.migrated += 1
+                    moved = await self._db(subscriptions.migrate_chat, chat_id, new_chat_id)
+                    log.info("chat %s became %s: following it", chat_id, new_chat_id)
+                    if not moved:
+                        return Outcome.DROPPED, chat_id, "merged into the supergroup's subscription"
+                    chat_id = new_chat_id
+                case ChatGone(reason):
+                    return Outcome.GONE, chat_id, reason
+                case Refused(reason):
+                    if any(gone in reason.lower() for gone in GONE_CHAT_ERRORS):
+                        return Outcome.GONE, chat_id, reason
+                    return Outcome.FAILED, chat_id, reason
+                case NetworkFailure(reason):
+                    attempt += 1
+                    delay = min(self.max_backoff, 0.5 * 2**attempt)
+                    log.warning(
+                        "network error sending to chat %s (%s); retry %d in %.1f s",
+                        chat_id,
+                        reason,
+                        attempt,
+                        delay,
+                    )
+                    if self._stopping:
+                        return Outcome.STOPPED, chat_id, "shutting down"
+                    await asyncio.sleep(delay)

@@ -1,4 +1,4 @@
-"""The scheduled jobs, on PTB's JobQueue, and the runtime state they share with handlers.
+"""The scheduled jobs and the runtime state they share with handlers.
 
 * ``inbox-scan``: every BRIEFBOT_INGEST_INTERVAL seconds (the first a few seconds after
   start), the foundation's ingest of the inbox in a worker thread, then an instant digest
@@ -8,23 +8,24 @@
 * ``fan-out``: every half minute and at start-up, wakes the fan-out worker, so deliveries
   an earlier process left unfinished go out.
 
-Callbacks are thin: blocking work runs in threads, data access lives in ``storage``, text
-in ``bot.render``, sending in ``bot.delivery``.
+``bot.app`` puts them on PTB's JobQueue under these names (``schedule_jobs``), with callbacks
+that only hand each job the :class:`Runtime`; nothing here imports Telegram's library.
+Jobs are thin: blocking work runs in threads, data access lives in ``storage``, text in
+``bot.render``, sending in ``bot.delivery``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from telegram.ext import Application, CallbackContext
 
 from bot import answers, render
 from bot.config import Settings
@@ -219,9 +220,14 @@ class Runtime:
     chart_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(CHART_SLOTS))
 
 
-def runtime(
-    context: CallbackContext[Any, Any, Any, Any] | Application[Any, Any, Any, Any, Any, Any],
-) -> Runtime:
+class HoldsBotData(Protocol):
+    """PTB's Application or a callback context: where :func:`runtime` finds the state."""
+
+    @property
+    def bot_data(self) -> Mapping[str, object]: ...
+
+
+def runtime(context: HoldsBotData) -> Runtime:
     found = context.bot_data.get(RUNTIME)
     if not isinstance(found, Runtime):
         raise RuntimeError("briefbot is not initialised (post_init has not run)")
@@ -248,11 +254,10 @@ def digest_parts(session: Session, digest_id: int) -> list[str]:
     )
 
 
-# --- job callbacks ------------------------------------------------------------------------
+# --- the jobs -----------------------------------------------------------------------------
 
 
-async def scan_inbox(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    state = runtime(context)
+async def scan_inbox(state: Runtime) -> None:
     result = await state.scanner.scan()
     report = result.report
     if report.results or result.digest or (result.feeds and result.feeds.feeds):
@@ -267,8 +272,7 @@ async def scan_inbox(context: CallbackContext[Any, Any, Any, Any]) -> None:
         raise ScanStopped(f"feed polling stopped: {result.feeds.stopped}")
 
 
-async def queue_daily_digests(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    state = runtime(context)
+async def queue_daily_digests(state: Runtime) -> None:
     queued = await asyncio.to_thread(
         in_transaction, state.sessions, subscriptions.create_daily_digests, utcnow()
     )
@@ -277,32 +281,5 @@ async def queue_daily_digests(context: CallbackContext[Any, Any, Any, Any]) -> N
         state.fanout.kick()
 
 
-async def resume_fan_out(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    runtime(context).fanout.kick()
-
-
-def schedule_jobs(
-    application: Application[Any, Any, Any, Any, Any, Any],
-    settings: Settings,
-    *,
-    first_scan_after: float = FIRST_SCAN_AFTER,
-) -> None:
-    jobs = application.job_queue
-    if jobs is None:
-        raise RuntimeError('the JobQueue is missing: install "python-telegram-bot[job-queue]"')
-    once = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
-    jobs.run_repeating(
-        scan_inbox,
-        interval=settings.ingest_interval,
-        first=first_scan_after,
-        name=SCAN_JOB,
-        job_kwargs=once,
-    )
-    now = utcnow()
-    next_minute = (now + timedelta(minutes=1)).replace(second=1, microsecond=0)
-    jobs.run_repeating(
-        queue_daily_digests, interval=60, first=next_minute, name=DAILY_JOB, job_kwargs=once
-    )
-    jobs.run_repeating(
-        resume_fan_out, interval=FANOUT_EVERY, first=0.5, name=FANOUT_JOB, job_kwargs=once
-    )
+async def resume_fan_out(state: Runtime) -> None:
+    state.fanout.kick()

@@ -12,8 +12,8 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.delivery import NO_PREVIEW
 from bot.jobs import Runtime, runtime
+from handlers.telegram_delivery import NO_PREVIEW
 from storage import repository
 
 log = logging.getLogger(__name__)

@@ -199,6 +199,51 @@ async def test_a_429_is_waited_out_and_the_message_is_still_delivered_once(
     assert len(digest_texts(api, 601)) == 1 and len(digest_texts(api, 602)) == 1
 
 
+async def test_a_network_failure_is_retried_with_back_off_and_the_message_goes_out_once(
+    api: FakeBotApi,
+    make_settings: SettingsFactory,
+    bot_runner: Any,
+    sessions: sessionmaker[Session],
+    articles: Articles,
+) -> None:
+    subscribe_chats(sessions, [651])
+    api.fail_next("sendMessage", 500, "Internal Server Error")
+    async with bot_runner(make_settings(), first_scan_after=3600) as application:
+        queue_digest(sessions, articles)
+        started = time.monotonic()
+        runtime(application).fanout.kick()
+        assert await settled(sessions) == {"sent": 1}
+        assert time.monotonic() - started >= 1.0  # the first back-off
+    assert [c.ok for c in api.calls("sendMessage") if c.chat_id == 651] == [False, True]
+    assert len(digest_texts(api, 651)) == 1
+
+
+async def test_a_message_telegram_refuses_fails_its_delivery_but_the_chat_keeps_its_digests(
+    api: FakeBotApi,
+    make_settings: SettingsFactory,
+    bot_runner: Any,
+    sessions: sessionmaker[Session],
+    articles: Articles,
+) -> None:
+    subscribe_chats(sessions, [661])
+    api.fail_next("sendMessage", 400, "Bad Request: can't parse entities: unsupported start tag")
+    async with bot_runner(make_settings(), first_scan_after=3600) as application:
+        queue_digest(sessions, articles)
+        runtime(application).fanout.kick()
+        assert await settled(sessions) == {"failed": 1}
+        articles.add("Another story")
+        with sessions.begin() as session:
+            queued = subscriptions.create_instant_digest(session, utcnow())
+        assert queued is not None and queued.deliveries == 1
+        runtime(application).fanout.kick()
+        assert await settled(sessions) == {"failed": 1, "sent": 1}
+    assert len(digest_texts(api, 661)) == 1
+    with sessions.begin() as session:
+        [error] = session.scalars(select(Delivery.error).where(Delivery.status == "failed"))
+        assert error == "Can't parse entities: unsupported start tag"
+        assert session.scalar(select(Subscriber.deactivated_reason)) is None
+
+
 async def test_a_digest_too_long_for_one_message_goes_out_in_parts_in_order_within_limits(
     api: FakeBotApi,
     make_settings: SettingsFactory,

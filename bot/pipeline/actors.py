@@ -246,10 +246,7 @@ class Registry:
                     spelling[:1].upper() + spelling[1:],
                 }:
                     by_alias.setdefault(variant, actor)
-        alternatives = sorted(by_alias, key=len, reverse=True)
-        pattern = re.compile(
-            r"(?<![\w'’.-])(?:" + "|".join(map(re.escape, alternatives)) + r")(?![\w-]|\.\w)"
-        )
+        pattern = re.compile(_longest_at_word_start(by_alias, r"[\w'’.-]") + r"(?![\w-]|\.\w)")
         return cls(tuple(actors), pattern, by_alias, frozenset(a for a in by_alias if " " not in a))
 
     @classmethod
@@ -273,6 +270,40 @@ class Registry:
                 actor = replace(actor, gender=gender)  # "Mr Brown": the registry's Brown is a man
             mentions.append(_mention(actor, sentence, match.start(), match.end()))
         return mentions
+
+
+def _longest_at_word_start(strings: Iterable[str], not_after: str) -> str:
+    """A pattern for the longest of ``strings`` that starts where no ``not_after`` character
+    stands before it; where what follows the pattern fails, the next longest is tried.
+
+    The strings form a trie, so at each character only the strings sharing what was read so
+    far are tried (an alternation of hundreds of aliases tries each of them at every word).
+    The test of the character before goes right after the first character: a pattern that
+    opens with literal characters lets re skip in C to where one of them stands, instead of
+    trying the pattern at every position.
+    """
+    trie: dict[str, dict] = {}
+    for string in strings:
+        node = trie
+        for character in string:
+            node = node.setdefault(character, {})
+        node[""] = {}
+
+    def longest_first(node: dict[str, dict]) -> str:
+        branches = [re.escape(c) + longest_first(child) for c, child in node.items() if c]
+        if not branches:
+            return ""
+        either = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{either})?" if "" in node else either  # greedy: the longer string first
+
+    starts = [
+        f"{re.escape(c)}(?<!{not_after}{re.escape(c)}){longest_first(child)}"
+        for c, child in trie.items()
+        if c
+    ]
+    if "" in trie:
+        starts.append(f"(?<!{not_after})")  # the empty string, shortest of all
+    return f"(?:{'|'.join(starts)})"
 
 
 def _runs_into_longer_name(text: str, start: int, end: int) -> bool:

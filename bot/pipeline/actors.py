@@ -306,11 +306,15 @@ def _longest_at_word_start(strings: Iterable[str], not_after: str) -> str:
     return f"(?:{'|'.join(starts)})"
 
 
+_CAPITALISED_NEXT = re.compile(r"\s+([A-Z][\w-]*)")
+_CAPITALISED_LAST = re.compile(r"([A-Z][\w-]*)\s+$")
+
+
 def _runs_into_longer_name(text: str, start: int, end: int) -> bool:
-    after = re.match(r"\s+([A-Z][\w-]*)", text[end:])
+    after = _CAPITALISED_NEXT.match(text, end)
     if after and after.group(1) not in TITLE_WORDS and not after.group(1).isupper():
         return True
-    before = re.search(r"([A-Z][\w-]*)\s+$", text[:start])
+    before = _CAPITALISED_LAST.search(text, 0, start)
     return bool(
         before
         and before.group(1) not in TITLE_WORDS
@@ -504,17 +508,19 @@ def _sets_a_group_apart(word: str) -> bool:
     return word not in _NOT_GROUP_MODIFIERS and not word.endswith("ed")
 
 
+_WORD_CHARACTER = re.compile(r"[\w-]")
+
+
 def _countries(sentence: str) -> Iterator[tuple[int, int]]:
     for word in _CAPITALISED_WORD.finditer(sentence):
         for name in _COUNTRIES_BY_FIRST_WORD.get(word.group(), ()):
             end = word.start() + len(name)
-            if sentence.startswith(name, word.start()) and not re.match(
-                r"[\w-]", sentence[end : end + 1]
-            ):
+            if sentence.startswith(name, word.start()) and not _WORD_CHARACTER.match(sentence, end):
                 yield word.start(), end
                 break
 
 
+_TOKEN = re.compile(r"\S+")
 _NAME_PART = re.compile(
     r"[A-Z][a-z'’]+(?:-[A-Z][a-z]+)?|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+|[A-Z]['’][A-Z][a-z]+"
 )
@@ -525,7 +531,7 @@ def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] 
 
     "Shadow Home Secretary David Davis" gives "David Davis"; "General Election" gives nothing.
     """
-    tokens = [(m.start(), m.group()) for m in re.finditer(r"\S+", run)]
+    tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(run)]
     # "Communications Minister Dayanidhi Maran": the name starts after the last title word.
     titles = [i for i, (_, word) in enumerate(tokens) if word in TITLE_WORDS]
     if titles and titles[-1] < len(tokens) - 2:

@@ -271,11 +271,7 @@ def _folded(sentence: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in sentence)  # "İ" grows
 
 
-_CUE_PATTERNS: list[tuple[str, dict[str, bool], re.Pattern[str]]] = [
-    (stance, {}, _compile(patterns)) for stance, patterns in CUES.items()
-]
-# The smaller lists of special cues share one pass: a lookahead reports every start, and at
-# one start the first list that matches wins, so weak lists come last as in ``find_cues``.
+# Special cues: at one start the first list that matches wins, so weak lists come last.
 _SPECIAL_CUES: list[tuple[str, dict[str, bool], list[str]]] = [
     *((stance, {"adjacent": True}, patterns) for stance, patterns in ADJACENT_CUES.items()),
     ("refuse", {"by_speaker": True}, JUDGEMENTS),
@@ -285,29 +281,57 @@ _SPECIAL_CUES: list[tuple[str, dict[str, bool], list[str]]] = [
     ("commit", {"by_speaker": True, "weak": True}, REPORTED_FUTURE),
     ("commit", {"adjacent": True, "reported": True, "weak": True}, REPORTED_WOULD),
 ]
-_SPECIAL = re.compile(
-    r"(?<![\w-])(?="
+_SPECIAL_GROUPS = [f"special{number}" for number in range(len(_SPECIAL_CUES))]
+
+
+def _either(patterns: list[str]) -> str:
+    return "|".join(f"(?:{pattern})" for pattern in patterns)
+
+
+def _one_of_matched(groups: list[str]) -> str:
+    """A condition that holds where at least one of ``groups`` matched."""
+    condition = "(?!)"
+    for group in reversed(groups):
+        condition = f"(?({group})|{condition})"
+    return condition
+
+
+# All cue lists in one pass over the sentence (each pass costs re a try at every position):
+# at a word's start a look-ahead per stance, and one for the special lists, each records
+# where it matches, if it does, and the pass reports the starts where any did.
+_CUES = re.compile(
+    r"(?<![\w-])"
+    + "".join(f"(?:(?=(?P<{stance}>{_either(patterns)}))|)" for stance, patterns in CUES.items())
+    + "(?:(?=(?P<special>"
     + "|".join(
-        f"(?P<special{number}>" + "|".join(f"(?:{p})" for p in patterns) + ")"
-        for number, (_, _, patterns) in enumerate(_SPECIAL_CUES)
+        f"(?P<{group}>{_either(patterns)})"
+        for group, (_, _, patterns) in zip(_SPECIAL_GROUPS, _SPECIAL_CUES, strict=True)
     )
-    + ")"
+    + "))|)"
+    + _one_of_matched([*CUES, "special"])
 )
 _NO_POSITION = _compile(NO_POSITION)
 
 
 def find_cues(sentence: str) -> list[Cue]:
-    """Every stance cue in the sentence, overlaps resolved in favour of the longer cue."""
+    """Every stance cue in the sentence, overlaps resolved in favour of the longer cue.
+
+    A stance's cues are those one ``finditer`` of its list would find, which never looks
+    for the next inside the last; every start of a special cue counts.
+    """
     folded = _folded(sentence)
-    found = [
-        Cue(stance, match.start(), match.end(), **kind)
-        for stance, kind, pattern in _CUE_PATTERNS
-        for match in pattern.finditer(folded)
-    ]
-    for match in _SPECIAL.finditer(folded):
-        group = match.lastgroup or ""
-        stance, kind, _ = _SPECIAL_CUES[int(group.removeprefix("special"))]
-        found.append(Cue(stance, match.start(group), match.end(group), **kind))
+    by_stance: dict[str, list[Cue]] = {stance: [] for stance in CUES}
+    special: list[Cue] = []
+    for match in _CUES.finditer(folded):
+        for stance, cues in by_stance.items():
+            start, end = match.span(stance)
+            if start >= 0 and (not cues or start >= cues[-1].end):
+                cues.append(Cue(stance, start, end))
+        if match.start("special") >= 0:
+            number = next(n for n, group in enumerate(_SPECIAL_GROUPS) if match.start(group) >= 0)
+            stance, kind, _ = _SPECIAL_CUES[number]
+            special.append(Cue(stance, *match.span(_SPECIAL_GROUPS[number]), **kind))
+    found = [cue for cues in by_stance.values() for cue in cues] + special
     found.sort(key=lambda cue: (cue.weak, -(cue.end - cue.start), _RANK[cue.stance]))
     kept: list[Cue] = []
     for cue in found:

@@ -12,6 +12,8 @@ _NOT_KEY = re.compile(r"[^\w\s'%-]")
 _SPACE = re.compile(r"[\s-]+")
 
 
+# Ingest keys every actor's every alias, statement after statement: mostly the same names.
+@functools.lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
     """Case-, accent- and punctuation-insensitive key: "the U.S." and "US" give "us".
 

@@ -226,12 +226,14 @@ class ActorDirectory:
 
     Keys learnt inside a transaction count only once it commits (``committed``); a rollback
     forgets them (``rolled_back``). A miss still asks the database, so actors that another
-    process created are found, never duplicated.
+    process created are found, never duplicated; ``look_up`` asks it about the keys of a
+    whole batch at once, and its answers hold until the transaction ends.
     """
 
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
         self._pending: dict[str, int] = {}
+        self._stored: dict[str, int | None] = {}  # this transaction's answers; None: no actor
 
     def get(self, key: str) -> int | None:
         return self._pending.get(key) or self._ids.get(key)
@@ -239,12 +241,52 @@ class ActorDirectory:
     def learn(self, key: str, actor_id: int) -> None:
         self._pending[key] = actor_id
 
+    def look_up(self, session: Session, keys: Iterable[str]) -> None:
+        """Ask the database in one query which of ``keys`` name a stored actor."""
+        unknown = list({key for key in keys if self.get(key) is None} - self._stored.keys())
+        if not unknown:
+            return
+        stored = dict(
+            session.execute(
+                select(ActorAlias.key, ActorAlias.actor_id).where(ActorAlias.key.in_(unknown))
+            ).all()
+        )
+        for key in unknown:
+            self._stored[key] = stored.get(key)
+
+    def stored(self, session: Session, key: str) -> int | None:
+        """The stored actor that ``key`` names, asked of the database unless looked up."""
+        if key not in self._stored:
+            self.look_up(session, [key])
+        return self._stored[key]
+
     def committed(self) -> None:
         self._ids.update(self._pending)
         self._pending.clear()
+        self._stored.clear()
 
     def rolled_back(self) -> None:
         self._pending.clear()
+        self._stored.clear()
+
+
+def _actor_keys(found: NewActor) -> list[str]:
+    """The keys ``ensure_actor`` merges ``found`` by, in the order it tries them."""
+    keys = [name_key(found.name)]
+    if found.surname_only:
+        keys += [name_key(alias) for alias in found.aliases]
+    return keys
+
+
+def look_up_actors(session: Session, actors: Iterable[NewActor], directory: ActorDirectory) -> None:
+    """One query for every key by which ``ensure_actor`` will look for these actors."""
+    directory.look_up(
+        session, (name_key(name) for found in actors for name in (found.name, *found.aliases))
+    )
+
+
+_ACTORS = Actor.metadata.tables[Actor.__tablename__]
+_INSERT_ACTOR = insert(_ACTORS).returning(_ACTORS.c.id)
 
 
 def _actor_by_key(session: Session, key: str) -> Actor | None:
@@ -260,17 +302,17 @@ def ensure_actor(session: Session, found: NewActor, directory: ActorDirectory | 
     "Mr Balls" is merged into the one actor who has "Balls" as an alias.
     """
     directory = directory or ActorDirectory()
-    keys = [name_key(found.name)]
-    if found.surname_only:
-        keys += [name_key(alias) for alias in found.aliases]
+    keys = _actor_keys(found)
     actor_id = next((i for i in map(directory.get, keys) if i is not None), None)
     if actor_id is None:
-        actor = next((a for a in map(lambda k: _actor_by_key(session, k), keys) if a), None)
-        if actor is None:
-            actor = Actor(name=found.name, kind=found.kind)
-            session.add(actor)
-            session.flush()
-        actor_id = actor.id
+        stored = (directory.stored(session, key) for key in keys)
+        actor_id = next((i for i in stored if i is not None), None)
+    if actor_id is None:
+        actor_id = (
+            session.connection()
+            .execute(_INSERT_ACTOR, {"name": found.name, "kind": found.kind})
+            .scalar_one()
+        )
     add_aliases(session, actor_id, (found.name, *found.aliases), directory)
     return actor_id
 
@@ -289,11 +331,15 @@ def add_aliases(
             wanted.setdefault(key, alias)
     if not wanted:
         return
-    taken = dict(
-        session.execute(
-            select(ActorAlias.key, ActorAlias.actor_id).where(ActorAlias.key.in_(list(wanted)))
-        ).all()
-    )
+    if directory is None:
+        taken = dict(
+            session.execute(
+                select(ActorAlias.key, ActorAlias.actor_id).where(ActorAlias.key.in_(list(wanted)))
+            ).all()
+        )
+    else:
+        directory.look_up(session, wanted)
+        taken = {key: i for key in wanted if (i := directory.stored(session, key)) is not None}
     for key, alias in wanted.items():
         if key not in taken:
             session.add(ActorAlias(actor_id=actor_id, alias=alias, key=key))

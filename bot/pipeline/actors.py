@@ -20,6 +20,51 @@ import yaml
 KINDS = ("person", "country", "organisation", "group")
 
 
+def _longest_at_word_start(strings: Iterable[str], not_after: str) -> str:
+    """A pattern for the longest of ``strings`` that starts where no ``not_after`` character
+    stands before it; where what follows the pattern fails, the next longest is tried.
+
+    The strings form a trie, so at each character only the strings sharing what was read so
+    far are tried (an alternation of hundreds of aliases tries each of them at every word).
+    The test of the character before goes right after the first character: a pattern that
+    opens with literal characters lets re skip in C to where one of them stands, instead of
+    trying the pattern at every position.
+    """
+    trie: dict[str, dict] = {}
+    for string in strings:
+        node = trie
+        for character in string:
+            node = node.setdefault(character, {})
+        node[""] = {}
+
+    def longest_first(node: dict[str, dict]) -> str:
+        branches = [re.escape(c) + longest_first(child) for c, child in node.items() if c]
+        if not branches:
+            return ""
+        either = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{either})?" if "" in node else either  # greedy: the longer string first
+
+    starts = [
+        f"{re.escape(c)}(?<!{not_after}{re.escape(c)}){longest_first(child)}"
+        for c, child in trie.items()
+        if c
+    ]
+    if "" in trie:
+        starts.append(f"(?<!{not_after})")  # the empty string, shortest of all
+    return f"(?:{'|'.join(starts)})"
+
+
+def _opening_with(first: str, not_after: str, rest: str) -> re.Pattern[str]:
+    """``(?<!not_after)`` + ``first`` + ``rest``, where ``first`` is a character class,
+    written so that re skips ahead in C to where ``first`` matches.
+
+    re does that only for a pattern that opens with characters; one that opens with a
+    look-behind is tried at every position. The look-behind goes right after ``first`` and
+    spans two characters, which asks the same of the character before the match.
+    """
+    return re.compile(f"{first}(?<!{not_after}{first}){rest}")
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -99,15 +144,18 @@ _COMPANY_SUFFIX = re.compile(r"\s+(?:Group|Corporation|Corp|Company|Holdings)$")
 _CAP = r"[A-Z][\w'’&.-]*"
 # Words before a body's name that are not part of it: "But the", "Pearson's".
 _ORG_LEAD = re.compile(r"(?:(?i:[A-Z]\w*\s+)?(?i:the)\s+)?(?:\S+['’]s\s+)*")
-_ORG = re.compile(
-    rf"(?<![\w'’-])(?:{_CAP}\s+(?:(?:of|for|and|on|the|&)\s+)*){{1,6}}(?:{_ORG_HEADS})"
+_LINKED = r"\s+(?:(?:of|for|and|on|the|&)\s+)*"  # "Chambers of Commerce", "Trade and Industry"
+_ORG = _opening_with(
+    "[A-Z]",  # of up to six capitalised words, each perhaps linked to the next
+    r"[\w'’-]",
+    rf"[\w'’&.-]*{_LINKED}(?:{_CAP}{_LINKED}){{0,5}}(?:{_ORG_HEADS})"
     rf"(?:\s+(?:of|for)\s+{_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,2}})?"  # "Union of Journalists"
-    r"(?![\w-]|\s+[A-Z][a-z])"  # "International Monetary Fund" does not end at "International"
+    r"(?![\w-]|\s+[A-Z][a-z])",  # "International Monetary Fund" does not end at "International"
 )
 # "Department for Trade and Industry": the head noun comes first.
 _ORG_HEAD_FIRST = re.compile(
-    rf"(?<![\w'’-])(?:Department|Ministry|Office)\s+(?:of|for)\s+(?:the\s+)?{_CAP}"
-    rf"(?:\s+(?:(?:and|&)\s+)?(?!The\b){_CAP})*"
+    _longest_at_word_start(("Department", "Ministry", "Office"), r"[\w'’-]")
+    + rf"\s+(?:of|for)\s+(?:the\s+)?{_CAP}(?:\s+(?:(?:and|&)\s+)?(?!The\b){_CAP})*"
 )
 # Words that may open a two-word body's name ("Scottish Executive", "Home Office") though
 # they never open a person's.
@@ -119,16 +167,20 @@ _ORG_MODIFIERS = _words(
     """
 )
 _TITLED = re.compile(
-    r"(?<![\w'’-])(?P<title>" + "|".join(PERSON_TITLES) + r")\.?\s+"
+    # Of "Mr" and "Mrs" only one can be followed by a full stop or a space.
+    "(?P<title>" + _longest_at_word_start(PERSON_TITLES, r"[\w'’-]") + r")\.?\s+"
     r"(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)(?![\w-])"
 )
 _PARTICLES = frozenset("von van der den de da di du le la bin al dos del".split())
 # A run of capitalised words (particles allowed inside): "Shadow Home Secretary David Davis".
 # An apostrophe belongs to a name only before a capital: "O'Brien", never "Brown's".
-_NAME_WORD = r"[A-Z](?:[\w-]|['’](?=[A-Z]))*"
-_CAPITAL_RUN = re.compile(
-    rf"(?<![\w'’.-]){_NAME_WORD}(?:\s+(?:(?:von|van|der|den|de|da|di|du|le|la|bin|al|dos|del)\s+)*"
-    rf"{_NAME_WORD})*"
+_NAME_WORD_REST = r"(?:[\w-]|['’](?=[A-Z]))*"
+_NAME_WORD = rf"[A-Z]{_NAME_WORD_REST}"
+_CAPITAL_RUN = _opening_with(
+    "[A-Z]",
+    r"[\w'’.-]",
+    rf"{_NAME_WORD_REST}(?:\s+(?:(?:von|van|der|den|de|da|di|du|le|la|bin|al|dos|del)\s+)*"
+    rf"{_NAME_WORD})*",
 )
 # "its Go Digital programme": a capitalised pair after a determiner, or before a word for a
 # product or a scheme, is the thing's name, not a person's.
@@ -141,8 +193,8 @@ _THING_AFTER = re.compile(
     r"fund|website|site|software|system|device|phone|handset|console|award|prize|index|card|"
     r"network|range|package|model|game|channel|show|strategy|policy|bill|act|series)\b"
 )
-_ACRONYM = re.compile(r"(?<![\w.-])[A-Z]{2,6}(?![\w.-])")
-_NAME_WORD_ALONE = re.compile(rf"(?<![\w'’.-]){_NAME_WORD}(?![\w-])")
+_ACRONYM = _opening_with("[A-Z]", r"[\w.-]", r"[A-Z]{1,5}(?![\w.-])")
+_NAME_WORD_ALONE = _opening_with("[A-Z]", r"[\w'’.-]", rf"{_NAME_WORD_REST}(?![\w-])")
 _POST_NOMINALS = _words("MP MEP MSP AM QC")
 _NOT_ACRONYM = _words(
     """
@@ -157,7 +209,7 @@ for _name in sorted(
 ):
     if not re.search(r"[,(]", _name):
         _COUNTRIES_BY_FIRST_WORD.setdefault(_name.split()[0], []).append(_name)
-_CAPITALISED_WORD = re.compile(r"(?<![\w'’.-])[^\W\da-z_]\w*")
+_CAPITALISED_WORD = _opening_with(r"[^\W\da-z_]", r"[\w'’.-]", r"\w*")
 # Groups named by a plural noun and what sets them apart: "creditor countries", "opposition
 # parties", "finance ministers" (a quantifier, "many countries", names no group).
 _GROUP_HEAD = re.compile(
@@ -246,10 +298,7 @@ class Registry:
                     spelling[:1].upper() + spelling[1:],
                 }:
                     by_alias.setdefault(variant, actor)
-        alternatives = sorted(by_alias, key=len, reverse=True)
-        pattern = re.compile(
-            r"(?<![\w'’.-])(?:" + "|".join(map(re.escape, alternatives)) + r")(?![\w-]|\.\w)"
-        )
+        pattern = re.compile(_longest_at_word_start(by_alias, r"[\w'’.-]") + r"(?![\w-]|\.\w)")
         return cls(tuple(actors), pattern, by_alias, frozenset(a for a in by_alias if " " not in a))
 
     @classmethod
@@ -275,11 +324,15 @@ class Registry:
         return mentions
 
 
+_CAPITALISED_NEXT = re.compile(r"\s+([A-Z][\w-]*)")
+_CAPITALISED_LAST = re.compile(r"([A-Z][\w-]*)\s+$")
+
+
 def _runs_into_longer_name(text: str, start: int, end: int) -> bool:
-    after = re.match(r"\s+([A-Z][\w-]*)", text[end:])
+    after = _CAPITALISED_NEXT.match(text, end)
     if after and after.group(1) not in TITLE_WORDS and not after.group(1).isupper():
         return True
-    before = re.search(r"([A-Z][\w-]*)\s+$", text[:start])
+    before = _CAPITALISED_LAST.search(text, 0, start)
     return bool(
         before
         and before.group(1) not in TITLE_WORDS
@@ -511,17 +564,19 @@ def _sets_a_group_apart(word: str) -> bool:
     return word not in _NOT_GROUP_MODIFIERS and not word.endswith("ed")
 
 
+_WORD_CHARACTER = re.compile(r"[\w-]")
+
+
 def _countries(sentence: str) -> Iterator[tuple[int, int]]:
     for word in _CAPITALISED_WORD.finditer(sentence):
         for name in _COUNTRIES_BY_FIRST_WORD.get(word.group(), ()):
             end = word.start() + len(name)
-            if sentence.startswith(name, word.start()) and not re.match(
-                r"[\w-]", sentence[end : end + 1]
-            ):
+            if sentence.startswith(name, word.start()) and not _WORD_CHARACTER.match(sentence, end):
                 yield word.start(), end
                 break
 
 
+_TOKEN = re.compile(r"\S+")
 _NAME_PART = re.compile(
     r"[A-Z][a-z'’]+(?:-[A-Z][a-z]+)?|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+|[A-Z]['’][A-Z][a-z]+"
 )
@@ -532,7 +587,7 @@ def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] 
 
     "Shadow Home Secretary David Davis" gives "David Davis"; "General Election" gives nothing.
     """
-    tokens = [(m.start(), m.group()) for m in re.finditer(r"\S+", run)]
+    tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(run)]
     # "Communications Minister Dayanidhi Maran": the name starts after the last title word.
     titles = [i for i, (_, word) in enumerate(tokens) if word in TITLE_WORDS]
     if titles and titles[-1] < len(tokens) - 2:

@@ -86,6 +86,14 @@ _SPEECH_VERB_AFTER_SPEAKER = re.compile(
     # dropped, the role runs up to the verb that ends the sentence.
     r"|^,\s+(?!(?:who|whose|which|where|when|but|and|as)\b)[a-z][^,\"“”]{0,90}?\s+(?:said|says)\s*[.!]?$"
 )
+_SPEECH = re.compile(rf"\b{_SPEECH_VERB}\b", re.IGNORECASE)
+_PRONOUN_SPEAKS = re.compile(rf"(?<![\w'’])(he|she|it|they)\s+{_SPEECH_VERB}\b", re.IGNORECASE)
+_FIRST_PERSON_OPENING = re.compile(r"(?:I|We)\b")
+_ACCORDING_TO = re.compile(r"\baccording\s+to\s+", re.IGNORECASE)
+_RELATIVE_CLAUSE = re.compile(r"\b(?:that|which|whom|whose)\s+(?!\w+ly\b)(\w+)", re.IGNORECASE)
+_AGENT_AFTER_CUE = re.compile(r"\s+(?:the\s+)?")
+_COMMA = re.compile(r",\s*")
+_SPACES = re.compile(r"\s+")
 _PERSON_OF_BODY = re.compile(r"\s+(?:of|at|from)\s+(?:the\s+)?")
 # "…, said Mr Blair" names the speaker after the verb; "told Ms Sturgeon" names the listener.
 _SPEECH_VERB_BEFORE_SPEAKER = re.compile(
@@ -494,7 +502,7 @@ class _Focus:
             )
             found.append(Mention(actor, match.start(), match.end()))
         for match in _COMMON_BODY.finditer(sentence):
-            head = re.sub(r"\s+", " ", match["head"] or match["indefinite_head"])
+            head = _SPACES.sub(" ", match["head"] or match["indefinite_head"])
             body = match["body"] or match["indefinite"]
             if head in _HOUSES:
                 actor = ActorRef(_HOUSES[head], "organisation")  # "the Lords"
@@ -718,7 +726,7 @@ def _sentence_statements(
 
 
 def _speaks(sentence: str) -> bool:
-    return bool(re.search(rf"\b{_SPEECH_VERB}\b", sentence, re.IGNORECASE))
+    return bool(_SPEECH.search(sentence))
 
 
 def _announcer(sentence: str, mentions: list[Mention]) -> ActorRef | None:
@@ -761,7 +769,7 @@ def _speaker(
             ):
                 return previous.actor  # "Mike Powell of Dresdner Kleinwort Wasserstein says"
             return mention.actor
-    pronoun = re.search(rf"(?<![\w'’])(he|she|it|they)\s+{_SPEECH_VERB}\b", sentence, re.IGNORECASE)
+    pronoun = _PRONOUN_SPEAKS.search(sentence)
     if pronoun:
         named_before = [m.actor for m in mentions if m.end <= pronoun.start()]
         named_after = [m.actor for m in mentions if m.start > pronoun.start()]
@@ -775,8 +783,7 @@ def _speaker(
         people = [m.actor for m in find_mentions(registry, bylines[index])]
         if people:
             return people[0]
-    starts_quoted = bool(re.match(r"^[\"“]", sentence))
-    if starts_quoted or re.match(r"^(?:I|We)\b", sentence):
+    if sentence.startswith(('"', "“")) or _FIRST_PERSON_OPENING.match(sentence):
         return focus.speaker
     return None
 
@@ -865,9 +872,7 @@ def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) ->
 
 def _owned_by_other_clause(between: str) -> bool:
     """ "Ukraine … deterrents that such assurances would provide": the cue has its own subject."""
-    for match in re.finditer(
-        r"\b(?:that|which|whom|whose)\s+(?!\w+ly\b)(\w+)", between, re.IGNORECASE
-    ):
+    for match in _RELATIVE_CLAUSE.finditer(between):
         if not _REPORTING_BEFORE_THAT.search(between[: match.start()]):
             return True
     return False
@@ -885,7 +890,7 @@ def _holders(
         return [
             (c.actor, None)
             for c in candidates
-            if c.start >= cue.end and re.fullmatch(r"\s+(?:the\s+)?", sentence[cue.end : c.start])
+            if c.start >= cue.end and _AGENT_AFTER_CUE.fullmatch(sentence, cue.end, c.start)
         ]
     if _PARTICIPLE.match(sentence, cue.start):
         # "It was widely criticised by net users", "claims denied by Labour": the subject is
@@ -908,7 +913,7 @@ def _holders(
         if cue.adjacent:
             return []  # "people will use it": the cue's own subject is no actor
         if speaker is not None and (
-            quote is not None or re.match(r"^(?:I|We)\b", sentence) or _speaks(sentence)
+            quote is not None or _FIRST_PERSON_OPENING.match(sentence) or _speaks(sentence)
         ):
             return [(speaker, None)]
         return []
@@ -974,7 +979,7 @@ def _person_heading(
         (
             c
             for c in before
-            if c.actor.kind == "person" and re.fullmatch(r",\s*", sentence[c.end : body.start])
+            if c.actor.kind == "person" and _COMMA.fullmatch(sentence, c.end, body.start)
         ),
         None,
     )
@@ -1036,7 +1041,7 @@ def _reporter(
 ) -> ActorRef | None:
     if quote is not None and speaker is not None and subject.pronoun not in _FIRST_PERSON:
         return speaker if speaker != subject.actor else None
-    according = re.search(r"\baccording\s+to\s+", sentence, re.IGNORECASE)
+    according = _ACCORDING_TO.search(sentence)
     if according:
         for candidate in candidates:
             if candidate.start >= according.end() and candidate.actor != subject.actor:

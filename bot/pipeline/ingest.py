@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.pipeline.actors import Registry
+from bot.pipeline.actors import ActorRef, Registry
 from bot.pipeline.brief import Briefing, brief
 from bot.pipeline.changes import change_kind, same_topic
 from bot.pipeline.load import LoadedText, RejectedInput, load_bytes, read_article_bytes
@@ -271,6 +271,7 @@ class Ingestor:
         try:
             with self.sessions.begin() as session:
                 known = self._stored_fingerprints(session, items)
+                repository.look_up_actors(session, _actors_named(items), self.actors)
                 results = [self._store(session, item, known) for item in items]
             self.actors.committed()
             for item, result in zip(items, results, strict=True):
@@ -348,6 +349,14 @@ class Ingestor:
                 )
         except SQLAlchemyError as error:
             report.stopped = report.stopped or f"database error: {_first_line(error)}"
+
+
+def _actors_named(items: list[_Pending]) -> Iterator[ActorRef]:
+    for item in items:
+        for statement in item.briefing.statements if item.briefing else ():
+            yield statement.actor
+            if statement.reported_by is not None:
+                yield statement.reported_by
 
 
 def _results_before_the_first_missing(batch: list[_Pending]) -> list[FileResult]:

@@ -10,7 +10,13 @@ the longer one wins, which is how "did not rule out"
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+# The parser re.compile itself uses (no stubs): what each cue pattern can start with.
+from re import _constants as _op  # type: ignore[attr-defined]
+from re import _parser as _regex_parser  # type: ignore[attr-defined]
+from typing import Any
 
 _AUX = r"(?:has|have|had|is|are|was|were|will|would|did|does|do)"
 _NOT = r"(?:not|n't|never)"
@@ -281,11 +287,7 @@ def _folded(sentence: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in sentence)  # "İ" grows
 
 
-_CUE_PATTERNS: list[tuple[str, dict[str, bool], re.Pattern[str]]] = [
-    (stance, {}, _compile(patterns)) for stance, patterns in CUES.items()
-]
-# The smaller lists of special cues share one pass: a lookahead reports every start, and at
-# one start the first list that matches wins, so weak lists come last as in ``find_cues``.
+# Special cues: at one start the first list that matches wins, so weak lists come last.
 _SPECIAL_CUES: list[tuple[str, dict[str, bool], list[str]]] = [
     *((stance, {"adjacent": True}, patterns) for stance, patterns in ADJACENT_CUES.items()),
     ("refuse", {"by_speaker": True}, JUDGEMENTS),
@@ -295,29 +297,150 @@ _SPECIAL_CUES: list[tuple[str, dict[str, bool], list[str]]] = [
     ("commit", {"by_speaker": True, "weak": True}, REPORTED_FUTURE),
     ("commit", {"adjacent": True, "reported": True, "weak": True}, REPORTED_WOULD),
 ]
-_SPECIAL = re.compile(
-    r"(?<![\w-])(?="
-    + "|".join(
-        f"(?P<special{number}>" + "|".join(f"(?:{p})" for p in patterns) + ")"
-        for number, (_, _, patterns) in enumerate(_SPECIAL_CUES)
+_SPECIAL_GROUPS = [f"special{number}" for number in range(len(_SPECIAL_CUES))]
+
+
+def _first_characters(pattern: str) -> frozenset[str] | None:
+    """The characters a match of ``pattern`` can begin with; None if any may, or if it may
+    match nothing."""
+    parsed = _regex_parser.parse(pattern)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    characters, may_be_empty = _starts(parsed)
+    return None if characters is None or may_be_empty else frozenset(characters)
+
+
+def _starts(items: Iterable[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
+    """What a parsed sequence's match can begin with (None: anything) and whether it can be
+    empty. Look-arounds and anchors take no character, so the next item decides."""
+    found: set[str] = set()
+    for op, argument in items:
+        if op in (_op.ASSERT, _op.ASSERT_NOT, _op.AT):
+            continue
+        if op is _op.LITERAL:
+            return found | {chr(argument)}, False
+        if op is _op.IN:
+            if any(kind is not _op.LITERAL for kind, _ in argument):
+                return None, False  # a range or a class such as \w
+            return found | {chr(value) for _, value in argument}, False
+        if op is _op.SUBPATTERN:
+            _, flags_on, _, inner = argument
+            if flags_on & re.IGNORECASE:
+                return None, False
+            characters, may_be_empty = _starts(inner)
+        elif op is _op.BRANCH:
+            branches = [_starts(branch) for branch in argument[1]]
+            if any(characters is None for characters, _ in branches):
+                return None, False
+            characters = set().union(*(characters or () for characters, _ in branches))
+            may_be_empty = any(empty for _, empty in branches)
+        elif op in (_op.MAX_REPEAT, _op.MIN_REPEAT):
+            least, _, repeated = argument
+            characters, may_be_empty = _starts(repeated)
+            may_be_empty = may_be_empty or least == 0
+        else:
+            return None, False
+        if characters is None:
+            return None, False
+        found |= characters
+        if not may_be_empty:
+            return found, False
+    return found, True
+
+
+def _either(patterns: list[str]) -> str:
+    return "|".join(f"(?:{pattern})" for pattern in patterns) or "(?!)"
+
+
+def _one_of_matched(groups: list[str]) -> str:
+    """A condition that holds where at least one of ``groups`` matched."""
+    condition = "(?!)"
+    for group in reversed(groups):
+        condition = f"(?({group})|{condition})"
+    return condition
+
+
+def _cues_pattern(can_start: Callable[[str], bool]) -> re.Pattern[str]:
+    """Every cue list in one pass: at a word's start a look-ahead per stance, and one for the
+    special lists, each records where it matches, if it does; the pattern matches where any
+    did. Only the cue patterns that ``can_start`` keeps take part, in their order."""
+
+    def kept(patterns: list[str]) -> str:
+        return _either([pattern for pattern in patterns if can_start(pattern)])
+
+    return re.compile(
+        r"(?<![\w-])"
+        + "".join(f"(?:(?=(?P<{stance}>{kept(patterns)}))|)" for stance, patterns in CUES.items())
+        + "(?:(?=(?P<special>"
+        + "|".join(
+            f"(?P<{group}>{kept(patterns)})"
+            for group, (_, _, patterns) in zip(_SPECIAL_GROUPS, _SPECIAL_CUES, strict=True)
+        )
+        + "))|)"
+        + _one_of_matched([*CUES, "special"])
     )
-    + ")"
+
+
+# re tries a pattern's alternatives one by one, so a pattern of all cues tries some 140 of
+# them at every word. Each cue pattern's possible first characters are known from its parse:
+# at a word that starts with "w", only the cues that can start with "w" are tried (those that
+# may start with anything, at every word), still in their order, so the matches are the same.
+_FIRST_CHARACTERS = {
+    pattern: _first_characters(pattern)
+    for patterns in (*CUES.values(), *(patterns for _, _, patterns in _SPECIAL_CUES))
+    for pattern in patterns
+}
+
+
+def _may_start_with(character: str | None) -> Callable[[str], bool]:
+    """Keeps the cue patterns that may start with ``character`` (None: with any at all)."""
+
+    def may_start(pattern: str) -> bool:
+        first = _FIRST_CHARACTERS[pattern]
+        return first is None or (character is not None and character in first)
+
+    return may_start
+
+
+_CUES_BY_FIRST_CHARACTER = {
+    character: _cues_pattern(_may_start_with(character))
+    for character in set().union(*(first for first in _FIRST_CHARACTERS.values() if first))
+}
+_CUES_STARTING_ANYWHERE = (
+    _cues_pattern(_may_start_with(None)) if None in _FIRST_CHARACTERS.values() else None
+)
+_WORD_STARTS = re.compile(
+    r"(?<![\w-])"
+    if _CUES_STARTING_ANYWHERE is not None
+    else r"(?<![\w-])(?=[" + "".join(map(re.escape, sorted(_CUES_BY_FIRST_CHARACTER))) + "])"
 )
 _NO_POSITION = _compile(NO_POSITION)
 
 
 def find_cues(sentence: str) -> list[Cue]:
-    """Every stance cue in the sentence, overlaps resolved in favour of the longer cue."""
+    """Every stance cue in the sentence, overlaps resolved in favour of the longer cue.
+
+    A stance's cues are those one ``finditer`` of its list would find, which never looks
+    for the next inside the last; every start of a special cue counts.
+    """
     folded = _folded(sentence)
-    found = [
-        Cue(stance, match.start(), match.end(), **kind)
-        for stance, kind, pattern in _CUE_PATTERNS
-        for match in pattern.finditer(folded)
-    ]
-    for match in _SPECIAL.finditer(folded):
-        group = match.lastgroup or ""
-        stance, kind, _ = _SPECIAL_CUES[int(group.removeprefix("special"))]
-        found.append(Cue(stance, match.start(group), match.end(group), **kind))
+    by_stance: dict[str, list[Cue]] = {stance: [] for stance in CUES}
+    special: list[Cue] = []
+    for word in _WORD_STARTS.finditer(folded):
+        at = word.start()
+        here = _CUES_BY_FIRST_CHARACTER.get(folded[at : at + 1], _CUES_STARTING_ANYWHERE)
+        match = here.match(folded, at) if here is not None else None
+        if match is None:
+            continue
+        for stance, cues in by_stance.items():
+            start, end = match.span(stance)
+            if start >= 0 and (not cues or start >= cues[-1].end):
+                cues.append(Cue(stance, start, end))
+        if match.start("special") >= 0:
+            number = next(n for n, group in enumerate(_SPECIAL_GROUPS) if match.start(group) >= 0)
+            stance, kind, _ = _SPECIAL_CUES[number]
+            special.append(Cue(stance, *match.span(_SPECIAL_GROUPS[number]), **kind))
+    found = [cue for cues in by_stance.values() for cue in cues] + special
     found.sort(key=lambda cue: (cue.weak, -(cue.end - cue.start), _RANK[cue.stance]))
     kept: list[Cue] = []
     for cue in found:

@@ -212,12 +212,17 @@ for _name in sorted(
 _CAPITALISED_WORD = _opening_with(r"[^\W\da-z_]", r"[\w'’.-]", r"\w*")
 # Groups named by a plural noun and what sets them apart: "creditor countries", "opposition
 # parties", "finance ministers" (a quantifier, "many countries", names no group).
-_GROUP_HEAD = re.compile(
-    r"\b(?:countries|nations|states|governments|parties|groups|ministers|MPs|peers|unions|"
-    r"campaigners|leaders|officials|teachers|doctors|employers|bosses|chiefs|backbenchers|"
-    r"rebels|critics|activists|councils|companies|firms|banks|airlines|carriers|investors|"
-    r"retailers|manufacturers|carmakers|insurers|lenders|shareholders|regulators)(?![\w'’-])"
+_GROUP_HEADS = _words(
+    """
+    countries nations states governments parties groups ministers MPs peers unions
+    campaigners leaders officials teachers doctors employers bosses chiefs backbenchers
+    rebels critics activists councils companies firms banks airlines carriers investors
+    retailers manufacturers carmakers insurers lenders shareholders regulators
+    """
 )
+# A whole word each (no head noun starts another), so their order is no matter.
+_GROUP_HEAD = re.compile(r"\b(?:" + "|".join(sorted(_GROUP_HEADS)) + r")(?![\w'’-])")
+_WORD = re.compile(r"\w+")
 # The one or two words before a group's head noun (searched in a short window before it).
 _GROUP_MODIFIERS = re.compile(r"(?:(?<![\w'’-])([a-z][\w-]+)\s+)?(?<![\w'’-])([a-z][\w-]+)\s+$")
 _NOT_GROUP_MODIFIERS = _words(
@@ -342,7 +347,8 @@ def _runs_into_longer_name(text: str, start: int, end: int) -> bool:
 
 
 def _is_sentence_start(text: str, index: int) -> bool:
-    return not text[:index].strip() or text[:index].rstrip()[-1] in '.!?"“”:;'
+    before = text[:index].rstrip()
+    return not before or before[-1] in '.!?"“”:;'
 
 
 def _mention(actor: ActorRef, sentence: str, start: int, end: int) -> Mention:
@@ -496,7 +502,7 @@ def discovered_mentions(
     for match in _ACRONYM.finditer(sentence):
         if match.group() not in _NOT_ACRONYM:
             add(ActorRef(match.group(), "organisation"), match.start(), match.end())
-    if names:
+    if names and not names.isdisjoint(_NAME_WORD_ALONE.findall(sentence)):
         for match in _NAME_WORD_ALONE.finditer(sentence):
             if match.group() in names:
                 add(ActorRef(match.group(), "organisation"), match.start(), match.end())
@@ -508,6 +514,8 @@ def _plural_groups(sentence: str) -> Iterator[tuple[int, int]]:
     words before it that set the group apart (never "many countries", "said ministers")."""
     # Lower-cased first letter: "Head teachers say …" opens a sentence with a group.
     text = sentence[:1].lower() + sentence[1:]
+    if _GROUP_HEADS.isdisjoint(_WORD.findall(text)):
+        return  # most sentences: no head noun, so no search for one
     for head in _GROUP_HEAD.finditer(text):
         window = max(0, head.start() - 60)
         found = _GROUP_MODIFIERS.search(text, window, head.start())
@@ -530,6 +538,8 @@ _WORD_CHARACTER = re.compile(r"[\w-]")
 
 
 def _countries(sentence: str) -> Iterator[tuple[int, int]]:
+    if _COUNTRIES_BY_FIRST_WORD.keys().isdisjoint(_CAPITALISED_WORD.findall(sentence)):
+        return  # most sentences name no country: no word to look at one by one
     for word in _CAPITALISED_WORD.finditer(sentence):
         for name in _COUNTRIES_BY_FIRST_WORD.get(word.group(), ()):
             end = word.start() + len(name)
@@ -549,6 +559,8 @@ def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] 
 
     "Shadow Home Secretary David Davis" gives "David Davis"; "General Election" gives nothing.
     """
+    if len(run.split(maxsplit=1)) < 2:
+        return None  # one word is no "First Last"
     tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(run)]
     # "Communications Minister Dayanidhi Maran": the name starts after the last title word.
     titles = [i for i, (_, word) in enumerate(tokens) if word in TITLE_WORDS]

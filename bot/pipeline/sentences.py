@@ -13,8 +13,9 @@ from sentencex import segment
 
 LANGUAGE = "english"
 
-# sumy keeps only tokens that look like words (letters, inner apostrophes and hyphens).
-_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
+# sumy keeps only tokens that look like words (letters, inner apostrophes and hyphens):
+# runs of letters joined by single apostrophes or hyphens.
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 def split_sentences(text: str) -> list[str]:

@@ -7,13 +7,12 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-_SPACE = re.compile(r"\s+")
 _PUNCTUATION = re.compile(r"[^\w\s]")
 
 
 def comparison_key(text: str) -> str:
     """Text equal up to case, white space and punctuation gives the same key."""
-    return _SPACE.sub(" ", _PUNCTUATION.sub("", text.casefold())).strip()
+    return " ".join(_PUNCTUATION.sub("", text.casefold()).split())
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
 from bot.pipeline.article import CleanArticle, comparison_key
-from bot.pipeline.sentences import LANGUAGE, OfflineTokenizer
+from bot.pipeline.sentences import LANGUAGE, OfflineTokenizer, stem
 
 DEFAULT_ALGORITHM = "briefbot"
 LEAD = "lead"
@@ -78,15 +78,6 @@ class _SumySummarizer(Protocol):
     def __call__(
         self, document: ObjectDocumentModel, sentences_count: Callable[[list[Any]], list[Any]]
     ) -> tuple[Sentence, ...]: ...
-
-
-_english_stemmer = Stemmer(LANGUAGE)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _stem(word: str) -> str:
-    """sumy's English stemmer, memoised: NLTK's Snowball stemmer dominates a sumy profile."""
-    return _english_stemmer(word)
 
 
 class _CountingReduction(ReductionSummarizer):
@@ -136,7 +127,7 @@ def _with_english_stop_words(summarizer: Any) -> Any:
 
 
 # Built once: sumy normalises the whole stop-word list every time it is assigned.
-_CENTRALITY = _with_english_stop_words(_CountingReduction(_stem))
+_CENTRALITY = _with_english_stop_words(_CountingReduction(stem))
 
 
 @functools.cache

@@ -9,6 +9,7 @@ the longer one wins, which is how "did not rule out"
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -290,52 +291,59 @@ _SPECIAL_CUES: list[tuple[str, dict[str, bool], list[str]]] = [
 _SPECIAL_GROUPS = [f"special{number}" for number in range(len(_SPECIAL_CUES))]
 
 
-def _first_characters(pattern: str) -> frozenset[str] | None:
-    """The characters a match of ``pattern`` can begin with; None if any may, or if it may
-    match nothing."""
+_LONGEST_OPENING = 16  # characters of a cue's literal opening worth knowing
+_MOST_OPENINGS = 64
+
+
+def _openings(pattern: str) -> frozenset[str]:
+    """Texts one of which every match of ``pattern`` starts with: its literal opening,
+    through alternatives and optional parts, up to its first part that is not a literal
+    ("" when it may start with anything)."""
     parsed = _regex_parser.parse(pattern)
     if parsed.state.flags & re.IGNORECASE:
-        return None
-    characters, may_be_empty = _starts(parsed)
-    return None if characters is None or may_be_empty else frozenset(characters)
+        return frozenset({""})
+    return frozenset(text for text, _ in _followed_by({("", True)}, parsed))
 
 
-def _starts(items: Iterable[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
-    """What a parsed sequence's match can begin with (None: anything) and whether it can be
-    empty. Look-arounds and anchors take no character, so the next item decides."""
-    found: set[str] = set()
+def _followed_by(
+    openings: set[tuple[str, bool]], items: Iterable[tuple[Any, Any]]
+) -> set[tuple[str, bool]]:
+    """``openings`` (text, whether all read so far was literal) followed by parsed ``items``.
+
+    Look-arounds and anchors take no character; a part that is not literal (a class such as
+    "\\w", a repeat after its first round) ends an opening where it stands.
+    """
     for op, argument in items:
+        if not any(literal_so_far for _, literal_so_far in openings):
+            break
         if op in (_op.ASSERT, _op.ASSERT_NOT, _op.AT):
             continue
         if op is _op.LITERAL:
-            return found | {chr(argument)}, False
-        if op is _op.IN:
-            if any(kind is not _op.LITERAL for kind, _ in argument):
-                return None, False  # a range or a class such as \w
-            return found | {chr(value) for _, value in argument}, False
-        if op is _op.SUBPATTERN:
-            _, flags_on, _, inner = argument
-            if flags_on & re.IGNORECASE:
-                return None, False
-            characters, may_be_empty = _starts(inner)
+            following = {(chr(argument), True)}
+        elif op is _op.IN and all(kind is _op.LITERAL for kind, _ in argument):
+            following = {(chr(value), True) for _, value in argument}
+        elif op is _op.SUBPATTERN and not argument[1] & re.IGNORECASE:
+            following = _followed_by({("", True)}, argument[-1])
         elif op is _op.BRANCH:
-            branches = [_starts(branch) for branch in argument[1]]
-            if any(characters is None for characters, _ in branches):
-                return None, False
-            characters = set().union(*(characters or () for characters, _ in branches))
-            may_be_empty = any(empty for _, empty in branches)
+            following = set().union(*(_followed_by({("", True)}, b) for b in argument[1]))
         elif op in (_op.MAX_REPEAT, _op.MIN_REPEAT):
-            least, _, repeated = argument
-            characters, may_be_empty = _starts(repeated)
-            may_be_empty = may_be_empty or least == 0
+            least, most, repeated = argument
+            once = _followed_by({("", True)}, repeated)
+            if most != 1:
+                once = {(text, False) for text, _ in once}  # how often is not known
+            following = once | ({("", True)} if least == 0 else set())
         else:
-            return None, False
-        if characters is None:
-            return None, False
-        found |= characters
-        if not may_be_empty:
-            return found, False
-    return found, True
+            following = {("", False)}
+        openings = {
+            (text + more, more_literal) if literal_so_far else (text, False)
+            for text, literal_so_far in openings
+            for more, more_literal in following
+        }
+        if len(openings) > _MOST_OPENINGS or any(
+            len(text) >= _LONGEST_OPENING for text, _ in openings
+        ):
+            openings = {(text, False) for text, _ in openings}
+    return openings
 
 
 def _either(patterns: list[str]) -> str:
@@ -372,37 +380,51 @@ def _cues_pattern(can_start: Callable[[str], bool]) -> re.Pattern[str]:
 
 
 # re tries a pattern's alternatives one by one, so a pattern of all cues tries some 140 of
-# them at every word. Each cue pattern's possible first characters are known from its parse:
-# at a word that starts with "w", only the cues that can start with "w" are tried (those that
-# may start with anything, at every word), still in their order, so the matches are the same.
-_FIRST_CHARACTERS = {
-    pattern: _first_characters(pattern)
+# them at every word. Each cue pattern's literal opening is known from its parse ("will",
+# "would", "won't" …): a word that no cue opens with is skipped, and at any other only the
+# cues that can start with its first character are tried, still in their order, so the
+# matches are the same. A word is its run of letters a-z: an opening of letters fits a word
+# it begins ("propos" fits "proposed"), any other fits the word whose letters it opens with
+# ("won't" fits "won", "'ll" the empty word before the "'").
+_OPENINGS = {
+    pattern: _openings(pattern)
     for patterns in (*CUES.values(), *(patterns for _, _, patterns in _SPECIAL_CUES))
     for pattern in patterns
 }
+_LETTERS = re.compile("[a-z]*")
+_ALL_OPENINGS = set().union(*_OPENINGS.values())
+_LETTER_OPENINGS = {opening for opening in _ALL_OPENINGS if _LETTERS.fullmatch(opening)}
+_LETTERS_OF_OTHER_OPENINGS = {
+    _LETTERS.match(opening).group()  # type: ignore[union-attr]  # [a-z]* always matches
+    for opening in _ALL_OPENINGS - _LETTER_OPENINGS
+}
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _opens_a_cue(word: str) -> bool:
+    return word in _LETTERS_OF_OTHER_OPENINGS or any(
+        word[:length] in _LETTER_OPENINGS for length in range(len(word) + 1)
+    )
 
 
 def _may_start_with(character: str | None) -> Callable[[str], bool]:
     """Keeps the cue patterns that may start with ``character`` (None: with any at all)."""
 
     def may_start(pattern: str) -> bool:
-        first = _FIRST_CHARACTERS[pattern]
-        return first is None or (character is not None and character in first)
+        return any(opening[:1] in ("", character) for opening in _OPENINGS[pattern])
 
     return may_start
 
 
+_FIRST_CHARACTERS = {opening[:1] for opening in _ALL_OPENINGS} - {""}
 _CUES_BY_FIRST_CHARACTER = {
-    character: _cues_pattern(_may_start_with(character))
-    for character in set().union(*(first for first in _FIRST_CHARACTERS.values() if first))
+    character: _cues_pattern(_may_start_with(character)) for character in _FIRST_CHARACTERS
 }
-_CUES_STARTING_ANYWHERE = (
-    _cues_pattern(_may_start_with(None)) if None in _FIRST_CHARACTERS.values() else None
-)
-_WORD_STARTS = re.compile(
-    r"(?<![\w-])"
+_CUES_STARTING_ANYWHERE = _cues_pattern(_may_start_with(None)) if "" in _ALL_OPENINGS else None
+_WORDS = re.compile(
+    r"(?<![\w-])([a-z]*)"
     if _CUES_STARTING_ANYWHERE is not None
-    else r"(?<![\w-])(?=[" + "".join(map(re.escape, sorted(_CUES_BY_FIRST_CHARACTER))) + "])"
+    else r"(?<![\w-])(?=[" + "".join(map(re.escape, sorted(_FIRST_CHARACTERS))) + "])([a-z]*)"
 )
 _NO_POSITION = _compile(NO_POSITION)
 
@@ -416,7 +438,9 @@ def find_cues(sentence: str) -> list[Cue]:
     folded = _folded(sentence)
     by_stance: dict[str, list[Cue]] = {stance: [] for stance in CUES}
     special: list[Cue] = []
-    for word in _WORD_STARTS.finditer(folded):
+    for word in _WORDS.finditer(folded):
+        if not _opens_a_cue(word.group(1)):
+            continue
         at = word.start()
         here = _CUES_BY_FIRST_CHARACTER.get(folded[at : at + 1], _CUES_STARTING_ANYWHERE)
         match = here.match(folded, at) if here is not None else None

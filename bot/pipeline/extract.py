@@ -123,11 +123,13 @@ _DUMMY_IT = re.compile(
 _THING_PRONOUNS = frozenset({"it", "its", "they", "their"})
 
 
-_ROLE_NOUNS = (
-    r"secretary|minister|chancellor|co-chairman|chairman|chairwoman|chair|leader|spokesman|"
-    r"spokeswoman|spokesperson|president|commissioner|adviser|advisor|chief|governor|mayor|"
-    r"envoy|ambassador|director\s+general|director|inspector|treasurer|candidate|premier"
-)
+# In the order the patterns try them: "director general" before "director".
+_ROLE_WORDS = (
+    "secretary|minister|chancellor|co-chairman|chairman|chairwoman|chair|leader|spokesman|"
+    "spokeswoman|spokesperson|president|commissioner|adviser|advisor|chief|governor|mayor|"
+    "envoy|ambassador|director general|director|inspector|treasurer|candidate|premier"
+).split("|")
+_ROLE_NOUNS = "|".join(word.replace(" ", r"\s+") for word in _ROLE_WORDS)
 # The role words right before a name: "Shadow Home Secretary " or "Lib Dem home affairs spokesman ".
 _ROLE_BEFORE_NAME = re.compile(
     rf"(?:^|[^\w'’-])(?P<role>(?:[\w-]+\s+){{0,4}}(?:{_ROLE_NOUNS}))\s+$", re.IGNORECASE
@@ -178,6 +180,10 @@ _COMMON_BODY = re.compile(
     r"(?:\s+of\s+(?:MPs|peers))?)|[Aa]\s+(?P<indefinite>(?P<indefinite_head>committee|council|"
     r"commission|panel)\s+of\s+(?:MPs|peers)))(?![\w'’-])"
 )
+# Every match holds one of these words: a sentence without them needs no search.
+_COMMON_BODY_WORDS = (
+    "government executive committee council cabinet commission inquiry lords Lords Commons panel"
+).split()
 _GROUP_BODIES = frozenset({"law lords"})
 # "the company", "the bank": the company named last ("the bank" only a bank).
 _COMPANY_REFERENCE = re.compile(
@@ -333,14 +339,18 @@ class _Focus:
         # What "Ms Sturgeon" taught (her gender) holds for the "Nicola Sturgeon" in focus too.
         self.people = [person if p == person else p for p in self.people]
 
-    def learn_roles(self, sentence: str, mentions: list[Mention]) -> None:
-        """ "Tory co-chairman Liam Fox" lets a later "the Tory co-chairman" mean Liam Fox."""
+    def learn_roles(self, sentence: str, mentions: list[Mention], first_role_word: int) -> None:
+        """ "Tory co-chairman Liam Fox" lets a later "the Tory co-chairman" mean Liam Fox.
+
+        ``first_role_word``: from ``_first_role_word``; a role before a name starts after it.
+        """
         for mention in mentions:
             if mention.actor.kind != "person":
                 continue
-            role = _ROLE_BEFORE_NAME.search(sentence[: mention.start]) or _ROLE_AFTER_NAME.match(
-                sentence, mention.end
-            )
+            role = (
+                first_role_word < mention.start
+                and _ROLE_BEFORE_NAME.search(sentence[: mention.start])
+            ) or _ROLE_AFTER_NAME.match(sentence, mention.end)
             if role is None:
                 continue
             self.learn_role(role.group("role"), mention.actor)
@@ -448,7 +458,10 @@ class _Focus:
             found.append(Mention(relative, match.start("first"), match.end()))
         return found
 
-    def role_mentions(self, index: int, sentence: str) -> list[Mention]:
+    def role_mentions(self, index: int, sentence: str, first_role_word: int) -> list[Mention]:
+        """``first_role_word``: from ``_first_role_word``; without one no role is named."""
+        if first_role_word == len(sentence):
+            return []
         found = []
         place_roles = [
             match
@@ -477,6 +490,14 @@ class _Focus:
 
         "Scottish ministers" are the Scottish Executive, named before or after.
         """
+        found: list[Mention] = []
+        if "ministers" in sentence:
+            found += self._place_ministers(sentence, registered)
+        if any(word in sentence for word in _COMMON_BODY_WORDS):
+            found += self._common_bodies(sentence)
+        return found
+
+    def _place_ministers(self, sentence: str, registered: frozenset[str]) -> list[Mention]:
         found = []
         for match in _PLACE_MINISTERS.finditer(sentence):
             place = match["place"]
@@ -486,6 +507,10 @@ class _Focus:
                 place, ActorRef(match.group(), "group")
             )
             found.append(Mention(actor, match.start(), match.end()))
+        return found
+
+    def _common_bodies(self, sentence: str) -> list[Mention]:
+        found = []
         for match in _COMMON_BODY.finditer(sentence):
             head = _SPACES.sub(" ", match["head"] or match["indefinite_head"])
             body = match["body"] or match["indefinite"]
@@ -577,6 +602,18 @@ def extract_statements(article: CleanArticle, registry: Registry) -> list[Extrac
     ]
 
 
+def _first_role_word(sentence: str) -> int:
+    """Where the first role word starts in ``sentence``, in any case; its length if none.
+
+    Outside ASCII it is 0: ignoring case, re also reads some other letters as these.
+    """
+    if not sentence.isascii():
+        return 0
+    lowered = sentence.lower()
+    starts = (at for word in _ROLE_WORDS if (at := lowered.find(word)) >= 0)
+    return min(starts, default=len(sentence))
+
+
 def _canonical(mention: Mention, focus: _Focus) -> Mention:
     """Merge "Ms Hewitt" into the "Patricia Hewitt" named before (or in the registry).
 
@@ -636,7 +673,8 @@ def _sentence_statements(
     names: frozenset[str],
 ) -> Iterator[ExtractedStatement]:
     # "The Tory co-chairman" is one person, not the Tory party: role phrases win overlaps.
-    roles = focus.role_mentions(index, sentence) + focus.body_mentions(
+    first_role_word = _first_role_word(sentence)
+    roles = focus.role_mentions(index, sentence, first_role_word) + focus.body_mentions(
         sentence, registry.single_words
     )
     found = [
@@ -704,7 +742,7 @@ def _sentence_statements(
         focus.note(mention.actor)
     subject = next((c for c in candidates if not c.possessive), None)
     focus.previous_body = subject.actor if subject and subject.actor.kind != "person" else None
-    focus.learn_roles(sentence, mentions)
+    focus.learn_roles(sentence, mentions, first_role_word)
     focus.speaker = speaker if (quotes or _speaks(sentence)) else None
     if speaker is not None:
         focus.note(speaker)

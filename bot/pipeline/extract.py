@@ -24,6 +24,12 @@ from bot.pipeline.changes import topic_terms
 LEAD_SENTENCES = 1  # sentences 0 and 1 may name a role whose holder the next one names
 MAX_SUBJECT_DISTANCE = 220  # characters between a subject and its cue, roughly 35 words
 
+
+def _either_phrase(phrases: list[str]) -> str:
+    """An alternation of ``phrases``, in their order, any white space between their words."""
+    return "|".join(phrase.replace(" ", r"\s+") for phrase in phrases)
+
+
 # Only the preposition ignores case: "on Thursday night after Japan" leaves Japan free.
 _PREPOSITION = re.compile(
     r"\b(?i:with|from|to|of|for|against|between|by|on|about|toward|towards|into|like|including|"
@@ -41,9 +47,9 @@ _PREPOSITION_BEFORE_NOUN = re.compile(
     r"\b(?:of|for|with|from|to|by|among|between|against|on|in|at|like|including)\s+"
     r"(?:the\s+)?(?:[a-z]+\s+){0,3}$"
 )
+_ANNOUNCING = "announced|unveiled|proposed|outlined|set out|published".split("|")
 _ANNOUNCED_BY = re.compile(
-    r"\b(?:announced|unveiled|proposed|outlined|set\s+out|published)\s+by\s+(?:the\s+)?"
-    r"(?:[\w-]+\s+){0,5}$",
+    rf"\b(?:{_either_phrase(_ANNOUNCING)})\s+by\s+(?:the\s+)?(?:[\w-]+\s+){{0,5}}$",
     re.IGNORECASE,
 )
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
@@ -69,10 +75,11 @@ _LINK_COMMA = re.compile(r"^\s*,\s*(?:the\s+)?$")
 _PASSIVE_AGENT = re.compile(r"^\s+by\s+(?:the\s+)?$", re.IGNORECASE)
 _APPOSITIVE = re.compile(r"^,\s+[^,]{0,80}\bof\s+(?:the\s+)?$")
 _QUOTE = re.compile(r"[\"“”]")
-_SPEECH_VERB = (
-    r"(?:said|says|told|added|stated|noted|warned|insisted|argued|explained|wrote|declared|"
-    r"responded|replied|continued|went\s+on)"
-)
+_SPEECH_VERBS = (
+    "said|says|told|added|stated|noted|warned|insisted|argued|explained|wrote|declared|"
+    "responded|replied|continued|went on"
+).split("|")
+_SPEECH_VERB = f"(?:{_either_phrase(_SPEECH_VERBS)})"
 # "Ms Hewitt said", "Theresa May, said", "Mr Balls, a prospective Labour MP, said", never
 # across a quotation mark ('India," said Bhanu Baweja').
 _SPEECH_VERB_AFTER_SPEAKER = re.compile(
@@ -129,7 +136,7 @@ _ROLE_WORDS = (
     "spokeswoman|spokesperson|president|commissioner|adviser|advisor|chief|governor|mayor|"
     "envoy|ambassador|director general|director|inspector|treasurer|candidate|premier"
 ).split("|")
-_ROLE_NOUNS = "|".join(word.replace(" ", r"\s+") for word in _ROLE_WORDS)
+_ROLE_NOUNS = _either_phrase(_ROLE_WORDS)
 # The role words right before a name: "Shadow Home Secretary " or "Lib Dem home affairs spokesman ".
 _ROLE_BEFORE_NAME = re.compile(
     rf"(?:^|[^\w'’-])(?P<role>(?:[\w-]+\s+){{0,4}}(?:{_ROLE_NOUNS}))\s+$", re.IGNORECASE
@@ -749,12 +756,23 @@ def _sentence_statements(
 
 
 def _speaks(sentence: str) -> bool:
-    return bool(_SPEECH.search(sentence))
+    return _may_hold(_SPEECH_VERBS, sentence) and bool(_SPEECH.search(sentence))
+
+
+def _may_hold(phrases: list[str], sentence: str) -> bool:
+    """Whether ``sentence`` may hold one of ``phrases``, in any case, as a pattern ignoring
+    case finds them; outside ASCII always (re also reads letters such as "ı" as "i")."""
+    if not sentence.isascii():
+        return True
+    lowered = sentence.lower()
+    return any(phrase.split()[0] in lowered for phrase in phrases)
 
 
 def _announcer(sentence: str, mentions: list[Mention]) -> ActorRef | None:
     """ "… as part of new proposals announced by the Trade and Industry Secretary Patricia
     Hewitt": whoever announced what the sentence reports."""
+    if not _may_hold(_ANNOUNCING, sentence):
+        return None
     return next(
         (m.actor for m in mentions if _ANNOUNCED_BY.search(sentence, 0, m.start)),
         None,
@@ -780,6 +798,21 @@ def _speaker(
     registry: Registry,
 ) -> ActorRef | None:
     """Who speaks the quoted or first-person words of this sentence, if anyone does."""
+    if _may_hold(_SPEECH_VERBS, sentence):
+        named = _speaker_named(sentence, mentions, focus)
+        if named is not None:
+            return named
+    if index in bylines:
+        people = [m.actor for m in find_mentions(registry, bylines[index])]
+        if people:
+            return people[0]
+    if sentence.startswith(('"', "“")) or _FIRST_PERSON_OPENING.match(sentence):
+        return focus.speaker
+    return None
+
+
+def _speaker_named(sentence: str, mentions: list[Mention], focus: _Focus) -> ActorRef | None:
+    """The speaker a speech verb names: "Ms Hewitt said", "said Mr Blair", "he told"."""
     for number, mention in enumerate(mentions):
         before = sentence[: mention.start]
         after = sentence[mention.end :]
@@ -802,12 +835,6 @@ def _speaker(
         return _resolve_within(word, named_before) or focus.resolve_pronoun(
             word, besides=named_after
         )
-    if index in bylines:
-        people = [m.actor for m in find_mentions(registry, bylines[index])]
-        if people:
-            return people[0]
-    if sentence.startswith(('"', "“")) or _FIRST_PERSON_OPENING.match(sentence):
-        return focus.speaker
     return None
 
 

@@ -427,6 +427,7 @@ _WORDS = re.compile(
     else r"(?<![\w-])(?=[" + "".join(map(re.escape, sorted(_FIRST_CHARACTERS))) + "])([a-z]*)"
 )
 _NO_POSITION = _compile(NO_POSITION)
+_NO_POSITION_OPENINGS = set().union(*map(_openings, NO_POSITION))
 
 
 def find_cues(sentence: str) -> list[Cue]:
@@ -465,4 +466,7 @@ def find_cues(sentence: str) -> list[Cue]:
 
 def cancelling_spans(sentence: str) -> list[tuple[int, int]]:
     """Spans of phrases such as "stopped short of" that cancel the cue right after them."""
-    return [(match.start(), match.end()) for match in _NO_POSITION.finditer(_folded(sentence))]
+    folded = _folded(sentence)
+    if not any(opening in folded for opening in _NO_POSITION_OPENINGS):
+        return []  # most sentences: no such phrase can start anywhere
+    return [(match.start(), match.end()) for match in _NO_POSITION.finditer(folded)]

@@ -30,6 +30,11 @@ def _either_phrase(phrases: list[str]) -> str:
     return "|".join(phrase.replace(" ", r"\s+") for phrase in phrases)
 
 
+def _first_words(phrases: list[str]) -> tuple[str, ...]:
+    """What a text holding one of ``phrases`` certainly holds: a phrase's first word."""
+    return tuple(dict.fromkeys(phrase.split()[0] for phrase in phrases))
+
+
 # Only the preposition ignores case: "on Thursday night after Japan" leaves Japan free.
 _PREPOSITION = re.compile(
     r"\b(?i:with|from|to|of|for|against|between|by|on|about|toward|towards|into|like|including|"
@@ -48,6 +53,7 @@ _PREPOSITION_BEFORE_NOUN = re.compile(
     r"(?:the\s+)?(?:[a-z]+\s+){0,3}$"
 )
 _ANNOUNCING = "announced|unveiled|proposed|outlined|set out|published".split("|")
+_ANNOUNCING_WORDS = _first_words(_ANNOUNCING)
 _ANNOUNCED_BY = re.compile(
     rf"\b(?:{_either_phrase(_ANNOUNCING)})\s+by\s+(?:the\s+)?(?:[\w-]+\s+){{0,5}}$",
     re.IGNORECASE,
@@ -80,6 +86,7 @@ _SPEECH_VERBS = (
     "responded|replied|continued|went on"
 ).split("|")
 _SPEECH_VERB = f"(?:{_either_phrase(_SPEECH_VERBS)})"
+_SPEECH_VERB_WORDS = _first_words(_SPEECH_VERBS)
 # "Ms Hewitt said", "Theresa May, said", "Mr Balls, a prospective Labour MP, said", never
 # across a quotation mark ('India," said Bhanu Baweja').
 _SPEECH_VERB_AFTER_SPEAKER = re.compile(
@@ -137,6 +144,7 @@ _ROLE_WORDS = (
     "envoy|ambassador|director general|director|inspector|treasurer|candidate|premier"
 ).split("|")
 _ROLE_NOUNS = _either_phrase(_ROLE_WORDS)
+_ROLE_FIRST_WORDS = _first_words(_ROLE_WORDS)
 # The role words right before a name: "Shadow Home Secretary " or "Lib Dem home affairs spokesman ".
 _ROLE_BEFORE_NAME = re.compile(
     rf"(?:^|[^\w'’-])(?P<role>(?:[\w-]+\s+){{0,4}}(?:{_ROLE_NOUNS}))\s+$", re.IGNORECASE
@@ -500,7 +508,7 @@ class _Focus:
         found: list[Mention] = []
         if "ministers" in sentence:
             found += self._place_ministers(sentence, registered)
-        if any(word in sentence for word in _COMMON_BODY_WORDS):
+        if any(map(sentence.__contains__, _COMMON_BODY_WORDS)):
             found += self._common_bodies(sentence)
         return found
 
@@ -617,7 +625,7 @@ def _first_role_word(sentence: str) -> int:
     if not sentence.isascii():
         return 0
     lowered = sentence.lower()
-    starts = (at for word in _ROLE_WORDS if (at := lowered.find(word)) >= 0)
+    starts = (at for word in _ROLE_FIRST_WORDS if (at := lowered.find(word)) >= 0)
     return min(starts, default=len(sentence))
 
 
@@ -756,22 +764,19 @@ def _sentence_statements(
 
 
 def _speaks(sentence: str) -> bool:
-    return _may_hold(_SPEECH_VERBS, sentence) and bool(_SPEECH.search(sentence))
+    return _may_hold(_SPEECH_VERB_WORDS, sentence) and bool(_SPEECH.search(sentence))
 
 
-def _may_hold(phrases: list[str], sentence: str) -> bool:
-    """Whether ``sentence`` may hold one of ``phrases``, in any case, as a pattern ignoring
+def _may_hold(words: tuple[str, ...], sentence: str) -> bool:
+    """Whether ``sentence`` may hold one of ``words``, in any case, as a pattern ignoring
     case finds them; outside ASCII always (re also reads letters such as "ı" as "i")."""
-    if not sentence.isascii():
-        return True
-    lowered = sentence.lower()
-    return any(phrase.split()[0] in lowered for phrase in phrases)
+    return not sentence.isascii() or any(map(sentence.lower().__contains__, words))
 
 
 def _announcer(sentence: str, mentions: list[Mention]) -> ActorRef | None:
     """ "… as part of new proposals announced by the Trade and Industry Secretary Patricia
     Hewitt": whoever announced what the sentence reports."""
-    if not _may_hold(_ANNOUNCING, sentence):
+    if not _may_hold(_ANNOUNCING_WORDS, sentence):
         return None
     return next(
         (m.actor for m in mentions if _ANNOUNCED_BY.search(sentence, 0, m.start)),
@@ -798,7 +803,7 @@ def _speaker(
     registry: Registry,
 ) -> ActorRef | None:
     """Who speaks the quoted or first-person words of this sentence, if anyone does."""
-    if _may_hold(_SPEECH_VERBS, sentence):
+    if _may_hold(_SPEECH_VERB_WORDS, sentence):
         named = _speaker_named(sentence, mentions, focus)
         if named is not None:
             return named

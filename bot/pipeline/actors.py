@@ -371,7 +371,6 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
     toolbar" uses a name).
     """
     sentences = list(sentences)
-    lower = set(_LOWER_WORD.findall("\n".join(sentences)))
     alone: set[str] = set()
     in_longer_name: set[str] = set()
     for sentence in sentences:
@@ -397,11 +396,11 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
                 in_longer_name.update(names)
             elif names and (lead or not _is_sentence_start(sentence, run.start())):
                 alone.add(names[0])
+    text = "\n".join(sentences)
     return frozenset(
         word
         for word in alone - in_longer_name
-        if word.lower() not in lower
-        and len(word) > 1
+        if len(word) > 1
         and not word.isupper()
         and not _DEMONYM.match(word)
         and word not in _NOT_FIRST
@@ -409,7 +408,23 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
         and word not in TITLE_WORDS
         and word not in _COUNTRIES_BY_FIRST_WORD
         and word not in _TIME_WORDS
+        and not _written_in_lower_case(word, text)
     )
+
+
+def _written_in_lower_case(word: str, text: str) -> bool:
+    """Whether ``text`` has ``word`` in lower case as a word of its own, as _LOWER_WORD
+    finds words (looked for only for the few candidates, not by listing every word)."""
+    lowered = word.lower()
+    if not _LOWER_WORD.fullmatch(lowered):
+        return False
+    at = text.find(lowered)
+    while at >= 0:
+        end = at + len(lowered)
+        if not _IN_WORD.match(text, end) and (at == 0 or not _IN_WORD.match(text, at - 1)):
+            return True
+        at = text.find(lowered, at + 1)
+    return False
 
 
 # "Memorandum of Understanding", "Lord of the Rings": one name across "of".
@@ -419,6 +434,7 @@ _COMPOUND_ADJECTIVE = re.compile(r"[A-Z]\w*-[a-z][\w-]*")  # "State-owned Rosnef
 _TIME_WORDS = _words("Spring Summer Autumn Winter Century Millennium")
 _LOWER_WORD_AFTER = re.compile(r"\s+[a-z]")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][\w'’-]*")
+_IN_WORD = re.compile(r"[\w'’-]")
 
 
 def discovered_mentions(

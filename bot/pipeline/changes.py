@@ -40,11 +40,8 @@ def _term(word: str) -> str:
 def topic_terms(evidence: str, names: tuple[str, ...] = ()) -> frozenset[str]:
     """The stemmed content words of a statement, without the actors' own names."""
     named = {word.lower() for name in names for word in words(name)}
-    return frozenset(
-        _term(word.lower())
-        for word in words(evidence)
-        if len(word) > 2 and word.lower() not in _STOP and word.lower() not in named
-    )
+    lowered = (word.lower() for word in words(evidence) if len(word) > 2)
+    return frozenset(_term(word) for word in lowered if word not in _STOP and word not in named)
 
 
 def change_kind(earlier: str, later: str) -> str | None:

@@ -108,11 +108,14 @@ _SPEECH_VERB_BEFORE_SPEAKER = re.compile(
     r"replied|continued)\s+$",
     re.IGNORECASE,
 )
-_PRONOUN = re.compile(
+_PRONOUN_WORDS = (
     r"(?<![\w'’])(?P<word>the\s+party|her\s+party|his\s+party|their\s+party|he|she|they|it|i|we|"
-    r"his|her|their|its)(?!\w)",
-    re.IGNORECASE,
+    r"his|her|their|its)(?!\w)"
 )
+_PRONOUN = re.compile(_PRONOUN_WORDS, re.IGNORECASE)
+# The same in lower case, for lower-cased ASCII text: ignoring case, re tries every one of
+# the words at every position; in lower case it skips those that cannot start there.
+_PRONOUN_IN_LOWER_CASE = re.compile(_PRONOUN_WORDS)
 _REPORTING_BEFORE_THAT = re.compile(
     rf"(?:{stances.REPORTING.pattern}|\b(?:whispers?|assured|assures|clear|reiterated|reaffirmed|"
     r"hopes?|believes?|thinks?|fears?|signalled|suggested|warned|insisted|admitted|acknowledged|"
@@ -849,7 +852,13 @@ def _candidates(
     found = [_Candidate(m.actor, m.start, m.end, m.possessive) for m in mentions]
     spans = [(m.start, m.end) for m in mentions]
     seen_here: list[ActorRef] = []
-    for match in _PRONOUN.finditer(sentence):
+    # In ASCII, lower-casing keeps every offset and is all that ignoring case does.
+    pronouns = (
+        _PRONOUN_IN_LOWER_CASE.finditer(sentence.lower())
+        if sentence.isascii()
+        else _PRONOUN.finditer(sentence)
+    )
+    for match in pronouns:
         if any(s <= match.start() < e for s, e in spans):
             continue
         word = match["word"].lower()

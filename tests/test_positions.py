@@ -8,7 +8,7 @@ import pytest
 
 from bot.evaluation.positions import BUSINESS_GOLD, evaluate_bbc, evaluate_seeds, main
 from bot.evaluation.summaries import DEFAULT_CORPUS, load_corpus
-from bot.pipeline import stances
+from bot.pipeline import patterns, stances
 from bot.pipeline.actors import Registry
 from bot.pipeline.changes import change_kind, same_topic, topic_terms
 from bot.pipeline.clean import clean_article
@@ -926,4 +926,4 @@ def test_a_cue_pattern_is_tried_at_every_word_it_can_open_with() -> None:
     ],
 )
 def test_a_cue_pattern_opens_with_what_its_parse_allows(pattern: str, openings: set) -> None:
-    assert stances._openings(pattern) == openings
+    assert patterns.openings(pattern) == openings

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
-# The parser re.compile itself uses (no stubs): what each cue pattern can start with.
-from re import _constants as _op  # type: ignore[attr-defined]
-from re import _parser as _regex_parser  # type: ignore[attr-defined]
-from typing import Any
+from bot.pipeline.patterns import could_match, openings
 
 _AUX = r"(?:has|have|had|is|are|was|were|will|would|did|does|do)"
 _NOT = r"(?:not|n't|never)"
@@ -291,61 +288,6 @@ _SPECIAL_CUES: list[tuple[str, dict[str, bool], list[str]]] = [
 _SPECIAL_GROUPS = [f"special{number}" for number in range(len(_SPECIAL_CUES))]
 
 
-_LONGEST_OPENING = 16  # characters of a cue's literal opening worth knowing
-_MOST_OPENINGS = 64
-
-
-def _openings(pattern: str) -> frozenset[str]:
-    """Texts one of which every match of ``pattern`` starts with: its literal opening,
-    through alternatives and optional parts, up to its first part that is not a literal
-    ("" when it may start with anything)."""
-    parsed = _regex_parser.parse(pattern)
-    if parsed.state.flags & re.IGNORECASE:
-        return frozenset({""})
-    return frozenset(text for text, _ in _followed_by({("", True)}, parsed))
-
-
-def _followed_by(
-    openings: set[tuple[str, bool]], items: Iterable[tuple[Any, Any]]
-) -> set[tuple[str, bool]]:
-    """``openings`` (text, whether all read so far was literal) followed by parsed ``items``.
-
-    Look-arounds and anchors take no character; a part that is not literal (a class such as
-    "\\w", a repeat after its first round) ends an opening where it stands.
-    """
-    for op, argument in items:
-        if not any(literal_so_far for _, literal_so_far in openings):
-            break
-        if op in (_op.ASSERT, _op.ASSERT_NOT, _op.AT):
-            continue
-        if op is _op.LITERAL:
-            following = {(chr(argument), True)}
-        elif op is _op.IN and all(kind is _op.LITERAL for kind, _ in argument):
-            following = {(chr(value), True) for _, value in argument}
-        elif op is _op.SUBPATTERN and not argument[1] & re.IGNORECASE:
-            following = _followed_by({("", True)}, argument[-1])
-        elif op is _op.BRANCH:
-            following = set().union(*(_followed_by({("", True)}, b) for b in argument[1]))
-        elif op in (_op.MAX_REPEAT, _op.MIN_REPEAT):
-            least, most, repeated = argument
-            once = _followed_by({("", True)}, repeated)
-            if most != 1:
-                once = {(text, False) for text, _ in once}  # how often is not known
-            following = once | ({("", True)} if least == 0 else set())
-        else:
-            following = {("", False)}
-        openings = {
-            (text + more, more_literal) if literal_so_far else (text, False)
-            for text, literal_so_far in openings
-            for more, more_literal in following
-        }
-        if len(openings) > _MOST_OPENINGS or any(
-            len(text) >= _LONGEST_OPENING for text, _ in openings
-        ):
-            openings = {(text, False) for text, _ in openings}
-    return openings
-
-
 def _either(patterns: list[str]) -> str:
     return "|".join(f"(?:{pattern})" for pattern in patterns) or "(?!)"
 
@@ -387,7 +329,7 @@ def _cues_pattern(can_start: Callable[[str], bool]) -> re.Pattern[str]:
 # it begins ("propos" fits "proposed"), any other fits the word whose letters it opens with
 # ("won't" fits "won", "'ll" the empty word before the "'").
 _OPENINGS = {
-    pattern: _openings(pattern)
+    pattern: openings(pattern)
     for patterns in (*CUES.values(), *(patterns for _, _, patterns in _SPECIAL_CUES))
     for pattern in patterns
 }
@@ -427,7 +369,7 @@ _WORDS = re.compile(
     else r"(?<![\w-])(?=[" + "".join(map(re.escape, sorted(_FIRST_CHARACTERS))) + "])([a-z]*)"
 )
 _NO_POSITION = _compile(NO_POSITION)
-_NO_POSITION_OPENINGS = set().union(*map(_openings, NO_POSITION))
+_NO_POSITION_OPENINGS = frozenset().union(*map(openings, NO_POSITION))
 
 
 def find_cues(sentence: str) -> list[Cue]:
@@ -467,6 +409,6 @@ def find_cues(sentence: str) -> list[Cue]:
 def cancelling_spans(sentence: str) -> list[tuple[int, int]]:
     """Spans of phrases such as "stopped short of" that cancel the cue right after them."""
     folded = _folded(sentence)
-    if not any(opening in folded for opening in _NO_POSITION_OPENINGS):
+    if not could_match(_NO_POSITION_OPENINGS, folded):
         return []  # most sentences: no such phrase can start anywhere
     return [(match.start(), match.end()) for match in _NO_POSITION.finditer(folded)]

@@ -1,0 +1,71 @@
+"""What a regular expression's matches must start with, read from its parse.
+
+re tries a pattern at every position of a text; a text that holds none of a pattern's
+openings cannot match it and need not be searched. The openings come from the parser
+re.compile itself uses (it has no stubs).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from re import _constants as _op  # type: ignore[attr-defined]
+from re import _parser as _regex_parser  # type: ignore[attr-defined]
+from typing import Any
+
+_LONGEST = 16  # characters of an opening worth knowing
+_MOST = 64  # openings worth telling apart
+
+
+def openings(pattern: str) -> frozenset[str]:
+    """Texts one of which every match of ``pattern`` starts with: its literal opening,
+    through alternatives and optional parts, up to its first part that is not a literal
+    ("" when it may start with anything)."""
+    parsed = _regex_parser.parse(pattern)
+    if parsed.state.flags & re.IGNORECASE:
+        return frozenset({""})
+    return frozenset(text for text, _ in _followed_by({("", True)}, parsed))
+
+
+def _followed_by(
+    openings: set[tuple[str, bool]], items: Iterable[tuple[Any, Any]]
+) -> set[tuple[str, bool]]:
+    """``openings`` (text, whether all read so far was literal) followed by parsed ``items``.
+
+    Look-arounds and anchors take no character; a part that is not literal (a class such as
+    "\\w", a repeat after its first round) ends an opening where it stands.
+    """
+    for op, argument in items:
+        if not any(literal_so_far for _, literal_so_far in openings):
+            break
+        if op in (_op.ASSERT, _op.ASSERT_NOT, _op.AT):
+            continue
+        if op is _op.LITERAL:
+            following = {(chr(argument), True)}
+        elif op is _op.IN and all(kind is _op.LITERAL for kind, _ in argument):
+            following = {(chr(value), True) for _, value in argument}
+        elif op is _op.SUBPATTERN and not argument[1] & re.IGNORECASE:
+            following = _followed_by({("", True)}, argument[-1])
+        elif op is _op.BRANCH:
+            following = set().union(*(_followed_by({("", True)}, b) for b in argument[1]))
+        elif op in (_op.MAX_REPEAT, _op.MIN_REPEAT):
+            least, most, repeated = argument
+            once = _followed_by({("", True)}, repeated)
+            if most != 1:
+                once = {(text, False) for text, _ in once}  # how often is not known
+            following = once | ({("", True)} if least == 0 else set())
+        else:
+            following = {("", False)}
+        openings = {
+            (text + more, more_literal) if literal_so_far else (text, False)
+            for text, literal_so_far in openings
+            for more, more_literal in following
+        }
+        if len(openings) > _MOST or any(len(text) >= _LONGEST for text, _ in openings):
+            openings = {(text, False) for text, _ in openings}
+    return openings
+
+
+def could_match(openings: frozenset[str], text: str) -> bool:
+    """Whether ``text`` holds one of a case-sensitive pattern's ``openings``."""
+    return any(map(text.__contains__, openings))

@@ -561,7 +561,7 @@ class _Focus:
             if actor == ministers and government is not None:
                 actor = replace(government, aliases=(*government.aliases, ministers.name))
         learned = self.learned_aliases.get(actor.name, [])
-        return replace(actor, aliases=tuple(dict.fromkeys((*actor.aliases, *learned))))
+        return _with_aliases(actor, (*actor.aliases, *learned))
 
     def note(self, actor: ActorRef) -> None:
         self.times_named[actor] = self.times_named.get(actor, 0) + 1
@@ -613,11 +613,23 @@ def extract_statements(article: CleanArticle, registry: Registry) -> list[Extrac
     for index, sentence in enumerate(article.sentences):
         statements.extend(_sentence_statements(index, sentence, registry, focus, bylines, names))
     unnamed_roles = {placeholder.name for _, placeholder, _ in focus.lead_roles}
-    return [
-        replace(s, actor=focus.as_finally_known(s.actor))
+    kept = [
+        s
         for s in statements
         if s.actor.name not in unnamed_roles or s.actor.name in focus.named_roles
     ]
+    return [_with_actor(s, focus.as_finally_known(s.actor)) for s in kept]
+
+
+def _with_actor(statement: ExtractedStatement, actor: ActorRef) -> ExtractedStatement:
+    return statement if actor is statement.actor else replace(statement, actor=actor)
+
+
+def _with_aliases(actor: ActorRef, aliases: Iterable[str]) -> ActorRef:
+    """``actor`` with ``aliases``, each once: the same actor if they are its own already,
+    as for most mentions (a copy by ``dataclasses.replace`` is slow)."""
+    unique = tuple(dict.fromkeys(aliases))
+    return actor if unique == actor.aliases else replace(actor, aliases=unique)
 
 
 def _first_role_word(sentence: str) -> int:
@@ -651,19 +663,18 @@ def _canonical(mention: Mention, focus: _Focus) -> Mention:
         known = focus.person_called(surname, actor.gender)
     else:
         # The bare surname is an alias too, for a registry person named in full ("Brown").
-        actor = replace(actor, aliases=tuple(dict.fromkeys((*actor.aliases, surname))))
-        mention = replace(mention, actor=actor)
+        actor = _with_aliases(actor, (*actor.aliases, surname))
+        if actor is not mention.actor:
+            mention = replace(mention, actor=actor)
         known = next((p for p in focus.by_surname.get(surname, []) if p == actor), None)
     if known is None:
         focus.remember(surname, actor)
         return mention
-    merged = replace(
-        known,
-        gender=known.gender or actor.gender,
-        aliases=tuple(dict.fromkeys((*known.aliases, *actor.aliases))),
-    )
+    merged = _with_aliases(known, (*known.aliases, *actor.aliases))
+    if (gender := known.gender or actor.gender) != merged.gender:
+        merged = replace(merged, gender=gender)
     focus.remember(surname, merged)
-    return replace(mention, actor=merged)
+    return mention if merged is mention.actor else replace(mention, actor=merged)
 
 
 def _expanded_acronym(mention: Mention, focus: _Focus) -> Mention:

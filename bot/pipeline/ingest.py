@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -394,9 +395,12 @@ def _link_changes(session: Session, article: repository.NewArticle) -> None:
     for statement in article.statements:
         terms = frozenset(statement.terms.split())
         earlier = earlier_by_actor.get(statement.actor_id, [])
-        related = [c for c in earlier if same_topic(terms, frozenset(c.terms.split()))]
-        for candidate in related:
-            if candidate.article_id != related[0].article_id:
+        related = (c for c in earlier if same_topic(terms, frozenset(c.terms.split())))
+        latest = next(related, None)  # newest first: read on only through its article
+        if latest is None:
+            continue
+        for candidate in chain((latest,), related):
+            if candidate.article_id != latest.article_id:
                 break
             kind = change_kind(candidate.stance, statement.stance)
             if kind is not None:

@@ -906,7 +906,7 @@ def test_a_cue_pattern_is_tried_at_every_word_it_can_open_with() -> None:
         for sentence in sentences:
             for match in compiled.finditer(sentence):
                 opening = next(o for o in openings if sentence.startswith(o, match.start()))
-                assert stances._opens_a_cue(stances._LETTERS.match(sentence, match.start())[0])
+                assert stances._CUE_STARTS.match(sentence, match.start()), pattern
                 assert opening[:1] in ("", *stances._CUES_BY_FIRST_CHARACTER), pattern
                 matches += 1
     assert matches > 300  # 557 cue matches in the BBC articles

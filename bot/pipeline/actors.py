@@ -17,6 +17,8 @@ from pathlib import Path
 import pycountry
 import yaml
 
+from bot.pipeline.patterns import longest_first
+
 KINDS = ("person", "country", "organisation", "group")
 
 
@@ -24,32 +26,19 @@ def _longest_at_word_start(strings: Iterable[str], not_after: str) -> str:
     """A pattern for the longest of ``strings`` that starts where no ``not_after`` character
     stands before it; where what follows the pattern fails, the next longest is tried.
 
-    The strings form a trie, so at each character only the strings sharing what was read so
-    far are tried (an alternation of hundreds of aliases tries each of them at every word).
     The test of the character before goes right after the first character: a pattern that
     opens with literal characters lets re skip in C to where one of them stands, instead of
     trying the pattern at every position.
     """
-    trie: dict[str, dict] = {}
+    rests_by_first: dict[str, list[str]] = {}
     for string in strings:
-        node = trie
-        for character in string:
-            node = node.setdefault(character, {})
-        node[""] = {}
-
-    def longest_first(node: dict[str, dict]) -> str:
-        branches = [re.escape(c) + longest_first(child) for c, child in node.items() if c]
-        if not branches:
-            return ""
-        either = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-        return f"(?:{either})?" if "" in node else either  # greedy: the longer string first
-
+        rests_by_first.setdefault(string[:1], []).append(string[1:])
     starts = [
-        f"{re.escape(c)}(?<!{not_after}{re.escape(c)}){longest_first(child)}"
-        for c, child in trie.items()
-        if c
+        f"{re.escape(first)}(?<!{not_after}{re.escape(first)}){longest_first(rests)}"
+        for first, rests in rests_by_first.items()
+        if first
     ]
-    if "" in trie:
+    if "" in rests_by_first:
         starts.append(f"(?<!{not_after})")  # the empty string, shortest of all
     return f"(?:{'|'.join(starts)})"
 

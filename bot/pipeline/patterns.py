@@ -69,3 +69,27 @@ def _followed_by(
 def could_match(openings: frozenset[str], text: str) -> bool:
     """Whether ``text`` holds one of a case-sensitive pattern's ``openings``."""
     return any(map(text.__contains__, openings))
+
+
+def longest_first(strings: Iterable[str]) -> str:
+    """A pattern for the longest of ``strings`` that fits; where what follows it fails, the
+    next longest is tried.
+
+    The strings form a trie, so at each character only the strings sharing what was read so
+    far are tried (an alternation of hundreds of strings tries each of them in turn).
+    """
+    trie: dict[str, dict] = {}
+    for string in strings:
+        node = trie
+        for character in string:
+            node = node.setdefault(character, {})
+        node[""] = {}
+    return _longest_first(trie)
+
+
+def _longest_first(node: dict[str, dict]) -> str:
+    branches = [re.escape(c) + _longest_first(child) for c, child in node.items() if c]
+    if not branches:
+        return ""
+    either = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    return f"(?:{either})?" if "" in node else either  # greedy: the longer string first

@@ -9,12 +9,11 @@ the longer one wins, which is how "did not rule out"
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.pipeline.patterns import could_match, openings
+from bot.pipeline.patterns import could_match, longest_first, openings
 
 _AUX = r"(?:has|have|had|is|are|was|were|will|would|did|does|do)"
 _NOT = r"(?:not|n't|never)"
@@ -322,31 +321,17 @@ def _cues_pattern(can_start: Callable[[str], bool]) -> re.Pattern[str]:
 
 
 # re tries a pattern's alternatives one by one, so a pattern of all cues tries some 140 of
-# them at every word. Each cue pattern's literal opening is known from its parse ("will",
-# "would", "won't" …): a word that no cue opens with is skipped, and at any other only the
-# cues that can start with its first character are tried, still in their order, so the
-# matches are the same. A word is its run of letters a-z: an opening of letters fits a word
-# it begins ("propos" fits "proposed"), any other fits the word whose letters it opens with
-# ("won't" fits "won", "'ll" the empty word before the "'").
+# them at every word. Each cue pattern's literal openings are known from its parse ("will",
+# "would", "won't" …): only a word start where one of them stands is looked at (one trie of
+# all openings finds those), and there only the cues that can start with its first
+# character are tried, still in their order, so the matches are the same.
 _OPENINGS = {
     pattern: openings(pattern)
     for patterns in (*CUES.values(), *(patterns for _, _, patterns in _SPECIAL_CUES))
     for pattern in patterns
 }
-_LETTERS = re.compile("[a-z]*")
-_ALL_OPENINGS = set().union(*_OPENINGS.values())
-_LETTER_OPENINGS = {opening for opening in _ALL_OPENINGS if _LETTERS.fullmatch(opening)}
-_LETTERS_OF_OTHER_OPENINGS = {
-    _LETTERS.match(opening).group()  # type: ignore[union-attr]  # [a-z]* always matches
-    for opening in _ALL_OPENINGS - _LETTER_OPENINGS
-}
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _opens_a_cue(word: str) -> bool:
-    return word in _LETTERS_OF_OTHER_OPENINGS or any(
-        word[:length] in _LETTER_OPENINGS for length in range(len(word) + 1)
-    )
+_ALL_OPENINGS = frozenset().union(*_OPENINGS.values())
+_CUE_STARTS = re.compile(rf"(?<![\w-])(?={longest_first(_ALL_OPENINGS)})")
 
 
 def _may_start_with(character: str | None) -> Callable[[str], bool]:
@@ -358,16 +343,11 @@ def _may_start_with(character: str | None) -> Callable[[str], bool]:
     return may_start
 
 
-_FIRST_CHARACTERS = {opening[:1] for opening in _ALL_OPENINGS} - {""}
 _CUES_BY_FIRST_CHARACTER = {
-    character: _cues_pattern(_may_start_with(character)) for character in _FIRST_CHARACTERS
+    character: _cues_pattern(_may_start_with(character))
+    for character in {opening[:1] for opening in _ALL_OPENINGS} - {""}
 }
 _CUES_STARTING_ANYWHERE = _cues_pattern(_may_start_with(None)) if "" in _ALL_OPENINGS else None
-_WORDS = re.compile(
-    r"(?<![\w-])([a-z]*)"
-    if _CUES_STARTING_ANYWHERE is not None
-    else r"(?<![\w-])(?=[" + "".join(map(re.escape, sorted(_FIRST_CHARACTERS))) + "])([a-z]*)"
-)
 _NO_POSITION = _compile(NO_POSITION)
 _NO_POSITION_OPENINGS = frozenset().union(*map(openings, NO_POSITION))
 
@@ -381,10 +361,8 @@ def find_cues(sentence: str) -> list[Cue]:
     folded = _folded(sentence)
     by_stance: dict[str, list[Cue]] = {stance: [] for stance in CUES}
     special: list[Cue] = []
-    for word in _WORDS.finditer(folded):
-        if not _opens_a_cue(word.group(1)):
-            continue
-        at = word.start()
+    for cue_start in _CUE_STARTS.finditer(folded):
+        at = cue_start.start()
         here = _CUES_BY_FIRST_CHARACTER.get(folded[at : at + 1], _CUES_STARTING_ANYWHERE)
         match = here.match(folded, at) if here is not None else None
         if match is None:

@@ -20,6 +20,7 @@ from bot.pipeline import stances
 from bot.pipeline.actors import ActorRef, Mention, Registry, find_mentions, proper_words
 from bot.pipeline.article import CleanArticle
 from bot.pipeline.changes import topic_terms
+from bot.pipeline.patterns import longest_first
 
 LEAD_SENTENCES = 1  # sentences 0 and 1 may name a role whose holder the next one names
 MAX_SUBJECT_DISTANCE = 220  # characters between a subject and its cue, roughly 35 words
@@ -53,7 +54,7 @@ _PREPOSITION_BEFORE_NOUN = re.compile(
     r"(?:the\s+)?(?:[a-z]+\s+){0,3}$"
 )
 _ANNOUNCING = "announced|unveiled|proposed|outlined|set out|published".split("|")
-_ANNOUNCING_WORDS = _first_words(_ANNOUNCING)
+_ANY_ANNOUNCING_WORD = re.compile(longest_first(_first_words(_ANNOUNCING)))
 _ANNOUNCED_BY = re.compile(
     rf"\b(?:{_either_phrase(_ANNOUNCING)})\s+by\s+(?:the\s+)?(?:[\w-]+\s+){{0,5}}$",
     re.IGNORECASE,
@@ -86,7 +87,7 @@ _SPEECH_VERBS = (
     "responded|replied|continued|went on"
 ).split("|")
 _SPEECH_VERB = f"(?:{_either_phrase(_SPEECH_VERBS)})"
-_SPEECH_VERB_WORDS = _first_words(_SPEECH_VERBS)
+_ANY_SPEECH_VERB = re.compile(longest_first(_first_words(_SPEECH_VERBS)))
 # "Ms Hewitt said", "Theresa May, said", "Mr Balls, a prospective Labour MP, said", never
 # across a quotation mark ('India," said Bhanu Baweja').
 _SPEECH_VERB_AFTER_SPEAKER = re.compile(
@@ -147,7 +148,8 @@ _ROLE_WORDS = (
     "envoy|ambassador|director general|director|inspector|treasurer|candidate|premier"
 ).split("|")
 _ROLE_NOUNS = _either_phrase(_ROLE_WORDS)
-_ROLE_FIRST_WORDS = _first_words(_ROLE_WORDS)
+# Any role word (in lower case), for finding the first in a sentence.
+_ANY_ROLE_WORD = re.compile(longest_first(_first_words(_ROLE_WORDS)))
 # The role words right before a name: "Shadow Home Secretary " or "Lib Dem home affairs spokesman ".
 _ROLE_BEFORE_NAME = re.compile(
     rf"(?:^|[^\w'’-])(?P<role>(?:[\w-]+\s+){{0,4}}(?:{_ROLE_NOUNS}))\s+$", re.IGNORECASE
@@ -639,9 +641,8 @@ def _first_role_word(sentence: str) -> int:
     """
     if not sentence.isascii():
         return 0
-    lowered = sentence.lower()
-    starts = (at for word in _ROLE_FIRST_WORDS if (at := lowered.find(word)) >= 0)
-    return min(starts, default=len(sentence))
+    first = _ANY_ROLE_WORD.search(sentence.lower())
+    return first.start() if first else len(sentence)
 
 
 def _canonical(mention: Mention, focus: _Focus) -> Mention:
@@ -778,19 +779,20 @@ def _sentence_statements(
 
 
 def _speaks(sentence: str) -> bool:
-    return _may_hold(_SPEECH_VERB_WORDS, sentence) and bool(_SPEECH.search(sentence))
+    return _may_hold(_ANY_SPEECH_VERB, sentence) and bool(_SPEECH.search(sentence))
 
 
-def _may_hold(words: tuple[str, ...], sentence: str) -> bool:
-    """Whether ``sentence`` may hold one of ``words``, in any case, as a pattern ignoring
-    case finds them; outside ASCII always (re also reads letters such as "ı" as "i")."""
-    return not sentence.isascii() or any(map(sentence.lower().__contains__, words))
+def _may_hold(any_word: re.Pattern[str], sentence: str) -> bool:
+    """Whether ``sentence`` may hold one of the lower-case words ``any_word`` finds, in any
+    case, as a pattern ignoring case finds them; outside ASCII always (ignoring case, re
+    also reads letters such as "ı" as "i")."""
+    return not sentence.isascii() or any_word.search(sentence.lower()) is not None
 
 
 def _announcer(sentence: str, mentions: list[Mention]) -> ActorRef | None:
     """ "… as part of new proposals announced by the Trade and Industry Secretary Patricia
     Hewitt": whoever announced what the sentence reports."""
-    if not _may_hold(_ANNOUNCING_WORDS, sentence):
+    if not _may_hold(_ANY_ANNOUNCING_WORD, sentence):
         return None
     return next(
         (m.actor for m in mentions if _ANNOUNCED_BY.search(sentence, 0, m.start)),
@@ -817,7 +819,7 @@ def _speaker(
     registry: Registry,
 ) -> ActorRef | None:
     """Who speaks the quoted or first-person words of this sentence, if anyone does."""
-    if _may_hold(_SPEECH_VERB_WORDS, sentence):
+    if _may_hold(_ANY_SPEECH_VERB, sentence):
         named = _speaker_named(sentence, mentions, focus)
         if named is not None:
             return named

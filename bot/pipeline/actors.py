@@ -224,7 +224,7 @@ _NOT_GROUP_MODIFIERS = _words(
     makes make gives give sees see like unlike including
     """
 )
-_POSSESSIVE = re.compile(r"^(?:['’]s|['’](?!\w))")
+_POSSESSIVE = re.compile(r"['’]s|['’](?!\w)")
 
 
 def strip_accents(text: str) -> str:
@@ -341,8 +341,8 @@ def _is_sentence_start(text: str, index: int) -> bool:
 
 
 def _mention(actor: ActorRef, sentence: str, start: int, end: int) -> Mention:
-    possessive = _POSSESSIVE.match(sentence[end:])
-    return Mention(actor, start, end + (possessive.end() if possessive else 0), bool(possessive))
+    possessive = _POSSESSIVE.match(sentence, end)
+    return Mention(actor, start, possessive.end() if possessive else end, bool(possessive))
 
 
 # Adjectives of nationality ("Indonesian", "Chinese") are capitalised but name no one.

@@ -719,63 +719,81 @@ def _sentence_statements(
     focus.learn_heads(sentence, mentions)
     focus.name_lead_role(index, mentions)
     speaker = _speaker(index, sentence, mentions, focus, bylines, registry)
-    announcer = _announcer(sentence, mentions) if speaker is None else None
-    candidates = _candidates(sentence, mentions, speaker, focus)
     is_question = sentence.rstrip(" \"”’'").endswith("?")
     quotes = _quote_spans(sentence)
-    cancelled = stances.cancelling_spans(sentence)
-    taken: set[str] = set()
-    if not is_question:
-        cues = stances.find_cues(sentence)
-        for cue in sorted(cues, key=lambda c: c.weak):
-            if any(start <= cue.start <= end + 3 for start, end in cancelled):
-                continue
-            if cue.reported and not (quotes or _speaks(sentence)):
-                continue
-            if _NOUN_LIKE_CUE.match(sentence, cue.start) and _DETERMINER_BEFORE_CUE.search(
-                sentence[: cue.start]
-            ):
-                continue  # "attacked the new pledges": the cue word is a noun here
-            holders = (
-                ([(speaker, None)] if speaker is not None and (quotes or _speaks(sentence)) else [])
-                if cue.by_speaker
-                else _holders(sentence, cue, candidates, quotes, speaker)
-            ) or ([(announcer, None)] if announcer is not None else [])
-            holders += [
-                (reporter, None)
-                for holder, reporter in holders
-                if reporter is not None and holder.party and focus.party_of(reporter) == holder
-            ]  # "Lib Dem spokeswoman Sandra Gidley said: '… the Liberal Democrats feel …'"
-            named_here = {m.actor for m in mentions}
-            holders += [
-                (body, reporter)
-                for holder, reporter in holders
-                if (body := focus.heads_of.get(holder.name)) in named_here
-            ]
-            for holder, reporter in holders:
-                if holder.name in taken:
-                    continue
-                taken.add(holder.name)
-                yield ExtractedStatement(
-                    actor=holder,
-                    stance=_stance(sentence, cue),
-                    evidence=sentence,
-                    sentence_index=index,
-                    hedged=reporter is not None or _hedged(sentence, cue),
-                    reported_by=reporter,
-                    terms=topic_terms(sentence, (holder.name, *holder.aliases)),
-                )
+    cues = [] if is_question else stances.find_cues(sentence)
+    if cues:
+        candidates = _candidates(sentence, mentions, speaker, focus)
+        subject = next((c for c in candidates if not c.possessive), None)
+        yield from _cue_statements(
+            index, sentence, cues, mentions, candidates, speaker, quotes, focus
+        )
+    else:
+        subject = _subject(sentence, mentions, speaker, focus)
     # Noted last = most salient: the sentence's subject (its first plain mention) and its
     # speaker win over people it merely mentions later ("Dr Fox accused Mr Blair …").
     plain = [m for m in mentions if not m.possessive]
     for mention in reversed(plain or mentions):
         focus.note(mention.actor)
-    subject = next((c for c in candidates if not c.possessive), None)
     focus.previous_body = subject.actor if subject and subject.actor.kind != "person" else None
     focus.learn_roles(sentence, mentions, first_role_word)
     focus.speaker = speaker if (quotes or _speaks(sentence)) else None
     if speaker is not None:
         focus.note(speaker)
+
+
+def _cue_statements(
+    index: int,
+    sentence: str,
+    cues: list[stances.Cue],
+    mentions: list[Mention],
+    candidates: list[_Candidate],
+    speaker: ActorRef | None,
+    quotes: list[tuple[int, int]],
+    focus: _Focus,
+) -> Iterator[ExtractedStatement]:
+    """The positions the cues of a sentence show, one per actor."""
+    announcer = _announcer(sentence, mentions) if speaker is None else None
+    cancelled = stances.cancelling_spans(sentence)
+    taken: set[str] = set()
+    for cue in sorted(cues, key=lambda c: c.weak):
+        if any(start <= cue.start <= end + 3 for start, end in cancelled):
+            continue
+        if cue.reported and not (quotes or _speaks(sentence)):
+            continue
+        if _NOUN_LIKE_CUE.match(sentence, cue.start) and _DETERMINER_BEFORE_CUE.search(
+            sentence[: cue.start]
+        ):
+            continue  # "attacked the new pledges": the cue word is a noun here
+        holders = (
+            ([(speaker, None)] if speaker is not None and (quotes or _speaks(sentence)) else [])
+            if cue.by_speaker
+            else _holders(sentence, cue, candidates, quotes, speaker)
+        ) or ([(announcer, None)] if announcer is not None else [])
+        holders += [
+            (reporter, None)
+            for holder, reporter in holders
+            if reporter is not None and holder.party and focus.party_of(reporter) == holder
+        ]  # "Lib Dem spokeswoman Sandra Gidley said: '… the Liberal Democrats feel …'"
+        named_here = {m.actor for m in mentions}
+        holders += [
+            (body, reporter)
+            for holder, reporter in holders
+            if (body := focus.heads_of.get(holder.name)) in named_here
+        ]
+        for holder, reporter in holders:
+            if holder.name in taken:
+                continue
+            taken.add(holder.name)
+            yield ExtractedStatement(
+                actor=holder,
+                stance=_stance(sentence, cue),
+                evidence=sentence,
+                sentence_index=index,
+                hedged=reporter is not None or _hedged(sentence, cue),
+                reported_by=reporter,
+                terms=topic_terms(sentence, (holder.name, *holder.aliases)),
+            )
 
 
 def _speaks(sentence: str) -> bool:
@@ -862,9 +880,33 @@ def _speaker_named(sentence: str, mentions: list[Mention], focus: _Focus) -> Act
 def _candidates(
     sentence: str, mentions: list[Mention], speaker: ActorRef | None, focus: _Focus
 ) -> list[_Candidate]:
-    found = [_Candidate(m.actor, m.start, m.end, m.possessive) for m in mentions]
+    """The actors named or referred to in the sentence, in reading order."""
+    named = [_Candidate(m.actor, m.start, m.end, m.possessive) for m in mentions]
+    # A pronoun never starts inside a mention, so no two candidates start together.
+    return sorted(
+        [*named, *_pronoun_candidates(sentence, mentions, speaker, focus)], key=lambda c: c.start
+    )
+
+
+def _subject(
+    sentence: str, mentions: list[Mention], speaker: ActorRef | None, focus: _Focus
+) -> _Candidate | None:
+    """The first candidate that is not a possessive, as ``_candidates`` would list it,
+    resolving only the pronouns before the first plain mention."""
+    plain = next((m for m in mentions if not m.possessive), None)
+    for candidate in _pronoun_candidates(sentence, mentions, speaker, focus):
+        if plain is not None and candidate.start > plain.start:
+            break
+        if not candidate.possessive:
+            return candidate
+    return None if plain is None else _Candidate(plain.actor, plain.start, plain.end, False)
+
+
+def _pronoun_candidates(
+    sentence: str, mentions: list[Mention], speaker: ActorRef | None, focus: _Focus
+) -> Iterator[_Candidate]:
+    """The actors that pronouns in the sentence refer to, in reading order."""
     spans = [(m.start, m.end) for m in mentions]
-    seen_here: list[ActorRef] = []
     # In ASCII, lower-casing keeps every offset and is all that ignoring case does.
     pronouns = (
         _PRONOUN_IN_LOWER_CASE.finditer(sentence.lower())
@@ -894,9 +936,7 @@ def _candidates(
             actor = _resolve_within(word, earlier) or focus.resolve_pronoun(word)
         if actor is not None:
             possessive = word in {"his", "her", "their", "its"}
-            found.append(_Candidate(actor, match.start(), match.end(), possessive, word))
-            seen_here.append(actor)
-    return sorted(found, key=lambda c: c.start)
+            yield _Candidate(actor, match.start(), match.end(), possessive, word)
 
 
 def _resolve_within(word: str, earlier: list[ActorRef]) -> ActorRef | None:

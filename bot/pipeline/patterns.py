@@ -66,6 +66,11 @@ def _followed_by(
     return openings
 
 
+def longest_match(pattern: re.Pattern[str]) -> int:
+    """The most characters a match of ``pattern`` can span (huge when it is unbounded)."""
+    return int(_regex_parser.parse(pattern.pattern, pattern.flags).getwidth()[1])
+
+
 def could_match(openings: frozenset[str], text: str) -> bool:
     """Whether ``text`` holds one of a case-sensitive pattern's ``openings``."""
     return any(map(text.__contains__, openings))

@@ -28,7 +28,9 @@ _CONTINUES = re.compile(r"(?:[,;(\-–]|\b(?:a|an|the|of|to|and|or|in|on|for|wit
 # than this: searching only there spares trying the pattern at every position of the line.
 _CONTINUES_REACH = longest_match(_CONTINUES) + 1
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-_SPACES = re.compile(r"[^\S\n]+")
+# A run of white space within a line, to become one space; a lone space (most of them) is
+# left out, as replacing it changes nothing and costs as much as any other replacement.
+_SPACES = re.compile(r"[^\S\n](?:[^\S\n]+|(?<! ))")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SMALL_WORDS = frozenset(
     [
@@ -74,7 +76,9 @@ def fold(text: str) -> str:
 def normalise(raw: str) -> str:
     """Unicode NFC, Unix newlines, plain spaces, no invisible or control characters."""
     text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text.translate(_INVISIBLE))
+    if not text.isascii():  # every invisible character is outside ASCII
+        text = text.translate(_INVISIBLE)
+    text = _CONTROL.sub("", text)
     return "\n".join(line.strip() for line in _SPACES.sub(" ", text).split("\n"))
 
 

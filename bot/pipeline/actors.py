@@ -142,8 +142,9 @@ _ORG = _opening_with(
     r"(?![\w-]|\s+[A-Z][a-z])",  # "International Monetary Fund" does not end at "International"
 )
 # "Department for Trade and Industry": the head noun comes first.
+_HEADS_FIRST = ("Department", "Ministry", "Office")
 _ORG_HEAD_FIRST = re.compile(
-    _longest_at_word_start(("Department", "Ministry", "Office"), r"[\w'’-]")
+    _longest_at_word_start(_HEADS_FIRST, r"[\w'’-]")
     + rf"\s+(?:of|for)\s+(?:the\s+)?{_CAP}(?:\s+(?:(?:and|&)\s+)?(?!The\b){_CAP})*"
 )
 # Words that may open a two-word body's name ("Scottish Executive", "Home Office") though
@@ -458,8 +459,9 @@ def discovered_mentions(
     for start, end in _countries(sentence):
         if not _runs_into_longer_name(sentence, start, end):
             add(ActorRef(sentence[start:end], "country"), start, end)
-    for match in _ORG_HEAD_FIRST.finditer(sentence):
-        add(ActorRef(match.group(), "organisation"), match.start(), match.end())
+    if any(map(sentence.__contains__, _HEADS_FIRST)):  # most sentences: none of them
+        for match in _ORG_HEAD_FIRST.finditer(sentence):
+            add(ActorRef(match.group(), "organisation"), match.start(), match.end())
     for match in _ORG.finditer(sentence):
         # "But the Scottish Executive": the name starts after the sentence's own words.
         lead = _ORG_LEAD.match(match.group())
@@ -507,7 +509,7 @@ def discovered_mentions(
     for match in _ACRONYM.finditer(sentence):
         if match.group() not in _NOT_ACRONYM:
             add(ActorRef(match.group(), "organisation"), match.start(), match.end())
-    if names and not names.isdisjoint(_NAME_WORD_ALONE.findall(sentence)):
+    if any(map(sentence.__contains__, names)):  # most sentences hold none of the few names
         for match in _NAME_WORD_ALONE.finditer(sentence):
             if match.group() in names:
                 add(ActorRef(match.group(), "organisation"), match.start(), match.end())

@@ -98,3 +98,17 @@ def _longest_first(node: dict[str, dict]) -> str:
         return ""
     either = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
     return f"(?:{either})?" if "" in node else either  # greedy: the longer string first
+
+
+def openings_finder(patterns: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern that finds, in lower-cased text, where one of the openings of ``patterns``
+    stands, for patterns matched ignoring case; None if their openings say nothing (one
+    may start anywhere) or are not all ASCII.
+
+    Only in ASCII text does lower case stand for ignoring case: elsewhere re also equates
+    letters that lower-casing does not ("ı" and "i", "ſ" and "s").
+    """
+    found = frozenset().union(*map(openings, patterns))
+    if "" in found or not all(opening.isascii() for opening in found):
+        return None
+    return re.compile(longest_first({opening.lower() for opening in found}))

@@ -200,6 +200,11 @@ for _name in sorted(
     if not re.search(r"[,(]", _name):
         _COUNTRIES_BY_FIRST_WORD.setdefault(_name.split()[0], []).append(_name)
 _CAPITALISED_WORD = _opening_with(r"[^\W\da-z_]", r"[\w'’.-]", r"\w*")
+# Where a country's first word stands as a word of its own, in one pass: most sentences
+# name no country, and need not be looked at word by word.
+_COUNTRY_FIRST_WORD = re.compile(
+    _longest_at_word_start(_COUNTRIES_BY_FIRST_WORD, r"[\w'’.-]") + r"(?!\w)"
+)
 # Groups named by a plural noun and what sets them apart: "creditor countries", "opposition
 # parties", "finance ministers" (a quantifier, "many countries", names no group).
 _GROUP_HEADS = _words(
@@ -545,8 +550,8 @@ _WORD_CHARACTER = re.compile(r"[\w-]")
 
 
 def _countries(sentence: str) -> Iterator[tuple[int, int]]:
-    if _COUNTRIES_BY_FIRST_WORD.keys().isdisjoint(_CAPITALISED_WORD.findall(sentence)):
-        return  # most sentences name no country: no word to look at one by one
+    if not _COUNTRY_FIRST_WORD.search(sentence):
+        return
     for word in _CAPITALISED_WORD.finditer(sentence):
         for name in _COUNTRIES_BY_FIRST_WORD.get(word.group(), ()):
             end = word.start() + len(name)

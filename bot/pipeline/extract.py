@@ -81,6 +81,7 @@ _LINK_AND = re.compile(r"^\s*,?\s+(?:and|or)\s+(?:the\s+)?$", re.IGNORECASE)
 _LINK_COMMA = re.compile(r"^\s*,\s*(?:the\s+)?$")
 _PASSIVE_AGENT = re.compile(r"^\s+by\s+(?:the\s+)?$", re.IGNORECASE)
 _APPOSITIVE = re.compile(r"^,\s+[^,]{0,80}\bof\s+(?:the\s+)?$")
+_QUOTE_MARKS = ('"', "“", "”")
 _QUOTE = re.compile(r"[\"“”]")
 _SPEECH_VERBS = (
     "said|says|told|added|stated|noted|warned|insisted|argued|explained|wrote|declared|"
@@ -821,6 +822,8 @@ def _announcer(sentence: str, mentions: list[Mention]) -> ActorRef | None:
 
 
 def _quote_spans(sentence: str) -> list[tuple[int, int]]:
+    if not any(map(sentence.__contains__, _QUOTE_MARKS)):
+        return []  # most sentences quote no one
     marks = [m.start() for m in _QUOTE.finditer(sentence)]
     spans = [(marks[i], marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
     if len(marks) % 2 == 1:

@@ -716,20 +716,25 @@ def _sentence_statements(
         if all(m.end <= r.start or m.start >= r.end for r in roles)
     ]
     mentions = sorted(found + roles, key=lambda m: m.start)
-    mentions = sorted(mentions + focus.company_mentions(sentence, mentions), key=lambda m: m.start)
-    mentions = sorted(mentions + focus.family_mentions(sentence, mentions), key=lambda m: m.start)
+    if companies := focus.company_mentions(sentence, mentions):
+        mentions = sorted(mentions + companies, key=lambda m: m.start)
+    if relatives := focus.family_mentions(sentence, mentions):
+        mentions = sorted(mentions + relatives, key=lambda m: m.start)
     focus.learn_parties(sentence, mentions)
     focus.learn_heads(sentence, mentions)
     focus.name_lead_role(index, mentions)
-    speaker = _speaker(index, sentence, mentions, focus, bylines, registry)
+    may_speak = _may_hold(_ANY_SPEECH_VERB, sentence)
+    speaker = _speaker(index, sentence, mentions, focus, bylines, registry, may_speak)
     is_question = sentence.rstrip(" \"”’'").endswith("?")
     quotes = _quote_spans(sentence)
+    # Quoted words, or a speech verb: the sentence reports what someone says.
+    reports_speech = bool(quotes) or (may_speak and bool(_SPEECH.search(sentence)))
     cues = [] if is_question else stances.find_cues(sentence)
     if cues:
         candidates = _candidates(sentence, mentions, speaker, focus)
         subject = next((c for c in candidates if not c.possessive), None)
         yield from _cue_statements(
-            index, sentence, cues, mentions, candidates, speaker, quotes, focus
+            index, sentence, cues, mentions, candidates, speaker, quotes, reports_speech, focus
         )
     else:
         subject = _subject(sentence, mentions, speaker, focus)
@@ -740,7 +745,7 @@ def _sentence_statements(
         focus.note(mention.actor)
     focus.previous_body = subject.actor if subject and subject.actor.kind != "person" else None
     focus.learn_roles(sentence, mentions, first_role_word)
-    focus.speaker = speaker if (quotes or _speaks(sentence)) else None
+    focus.speaker = speaker if reports_speech else None
     if speaker is not None:
         focus.note(speaker)
 
@@ -753,6 +758,7 @@ def _cue_statements(
     candidates: list[_Candidate],
     speaker: ActorRef | None,
     quotes: list[tuple[int, int]],
+    reports_speech: bool,
     focus: _Focus,
 ) -> Iterator[ExtractedStatement]:
     """The positions the cues of a sentence show, one per actor."""
@@ -762,14 +768,14 @@ def _cue_statements(
     for cue in sorted(cues, key=lambda c: c.weak):
         if any(start <= cue.start <= end + 3 for start, end in cancelled):
             continue
-        if cue.reported and not (quotes or _speaks(sentence)):
+        if cue.reported and not reports_speech:
             continue
         if _NOUN_LIKE_CUE.match(sentence, cue.start) and _DETERMINER_BEFORE_CUE.search(
             sentence[: cue.start]
         ):
             continue  # "attacked the new pledges": the cue word is a noun here
         holders = (
-            ([(speaker, None)] if speaker is not None and (quotes or _speaks(sentence)) else [])
+            ([(speaker, None)] if speaker is not None and reports_speech else [])
             if cue.by_speaker
             else _holders(sentence, cue, candidates, quotes, speaker)
         ) or ([(announcer, None)] if announcer is not None else [])
@@ -840,9 +846,13 @@ def _speaker(
     focus: _Focus,
     bylines: dict[int, str],
     registry: Registry,
+    may_speak: bool,
 ) -> ActorRef | None:
-    """Who speaks the quoted or first-person words of this sentence, if anyone does."""
-    if _may_hold(_ANY_SPEECH_VERB, sentence):
+    """Who speaks the quoted or first-person words of this sentence, if anyone does.
+
+    ``may_speak``: a speech verb may stand in it (``_may_hold``); without one none names
+    its speaker."""
+    if may_speak:
         named = _speaker_named(sentence, mentions, focus)
         if named is not None:
             return named

@@ -112,7 +112,7 @@ class StoredStatement:
 
 @dataclass(frozen=True)
 class NewArticle:
-    """What the caller of ``add_article`` needs of the article it stored."""
+    """What the caller of ``add_articles`` needs of an article it stored."""
 
     id: int
     title: str
@@ -123,8 +123,21 @@ class NewArticle:
 # ORM (unit of work, or even ORM-enabled INSERT) they cost three times the inserts themselves.
 _ARTICLES = Article.metadata.tables[Article.__tablename__]
 _STATEMENTS = Statement.metadata.tables[Statement.__tablename__]
-_INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
+_INSERT_ARTICLES = insert(_ARTICLES).returning(_ARTICLES.c.id, sort_by_parameter_order=True)
 _INSERT_STATEMENTS = insert(_STATEMENTS).returning(_STATEMENTS.c.id, sort_by_parameter_order=True)
+
+
+@dataclass(frozen=True)
+class ArticleToAdd:
+    source: str
+    title: str
+    text: str
+    summary: list[str]
+    fingerprint: str
+    raw_hash: str
+    published_at: datetime | None
+    statements: Iterable[NewStatement]
+    url: str | None = None
 
 
 def add_article(
@@ -141,9 +154,60 @@ def add_article(
     directory: ActorDirectory | None = None,
     url: str | None = None,
 ) -> NewArticle:
+    article = ArticleToAdd(
+        source, title, text, summary, fingerprint, raw_hash, published_at, statements, url
+    )
+    return add_articles(session, [article], directory)[0]
+
+
+def add_articles(
+    session: Session, articles: Sequence[ArticleToAdd], directory: ActorDirectory | None = None
+) -> list[NewArticle]:
+    """Store articles with their statements, in order: one INSERT for all the articles and
+    one for all their statements (each INSERT costs more than its rows)."""
+    if not articles:
+        return []
+    statements = [_statement_rows(session, article.statements, directory) for article in articles]
+    connection = session.connection()
+    article_ids = (
+        connection.execute(
+            _INSERT_ARTICLES,
+            [
+                {
+                    "source": article.source,
+                    "title": article.title,
+                    "text": article.text,
+                    "summary": article.summary,
+                    "fingerprint": article.fingerprint,
+                    "raw_hash": article.raw_hash,
+                    "published_at": article.published_at,
+                    "url": article.url,
+                }
+                for article in articles
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    rows = [
+        {**row, "article_id": article_id}
+        for article_id, (article_rows, _) in zip(article_ids, statements, strict=True)
+        for row in article_rows
+    ]
+    ids = iter(connection.execute(_INSERT_STATEMENTS, rows).scalars().all() if rows else ())
+    return [
+        NewArticle(article_id, article.title, [StoredStatement(next(ids), *row) for row in kept])
+        for article_id, article, (_, kept) in zip(article_ids, articles, statements, strict=True)
+    ]
+
+
+def _statement_rows(
+    session: Session, statements: Iterable[NewStatement], directory: ActorDirectory | None
+) -> tuple[list[dict[str, object]], list[tuple[int, str, str]]]:
+    """The rows to insert (one per actor and sentence) and their actor id, stance, terms."""
     seen: set[tuple[int, int]] = set()
     rows: list[dict[str, object]] = []
-    kept: list[tuple[int, str, str]] = []  # actor id, stance, terms of each row
+    kept: list[tuple[int, str, str]] = []
     for found in statements:
         actor_id = ensure_actor(session, found.actor, directory)
         if (actor_id, found.sentence_index) in seen:
@@ -165,30 +229,7 @@ def add_article(
                 "reported_by_id": reporter_id if reporter_id != actor_id else None,
             }
         )
-    connection = session.connection()
-    article_id = connection.execute(
-        _INSERT_ARTICLE,
-        {
-            "source": source,
-            "title": title,
-            "text": text,
-            "summary": summary,
-            "fingerprint": fingerprint,
-            "raw_hash": raw_hash,
-            "published_at": published_at,
-            "url": url,
-        },
-    ).scalar_one()
-    if not rows:
-        return NewArticle(article_id, title, [])
-    for row in rows:
-        row["article_id"] = article_id
-    ids = connection.execute(_INSERT_STATEMENTS, rows).scalars().all()
-    return NewArticle(
-        article_id,
-        title,
-        [StoredStatement(id_, *columns) for id_, columns in zip(ids, kept, strict=True)],
-    )
+    return rows, kept
 
 
 def latest_articles(session: Session, limit: int) -> Sequence[Article]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.pipeline import boilerplate
 from bot.pipeline.clean import clean_article
 from tests.helpers import SEEDS, normalise, seed_briefs
 
@@ -109,3 +110,18 @@ def test_pull_quote_byline_is_kept_as_speaker_hint() -> None:
 def test_invisible_and_control_characters_are_removed() -> None:
     article = clean_article("Title\n\nThe\u200b deal\x07 was signed\u00a0today.")
     assert article.sentences == ("The deal was signed today.",)
+
+
+@pytest.mark.parametrize(
+    ("line", "furniture"),
+    [
+        ("Fields marked with a star indicates required fields", True),
+        ("FIELDS MARKED WITH A STAR INDICATES REQUIRED FIELDS", True),
+        ("Fields marked with a star indıcates requıred fıelds", True),  # re reads "ı" as "i"
+        ("Fields marked with a star indicates optional fields", False),
+    ],
+)
+def test_boilerplate_is_found_in_any_case(line: str, furniture: bool) -> None:
+    # Patterns are searched for only where one of their openings stands (lower-cased ASCII
+    # text), which must find them in every spelling the pattern itself matches.
+    assert boilerplate.FURNITURE_LINE.search(line) is furniture

@@ -8,7 +8,7 @@ import pytest
 
 from bot.evaluation.positions import BUSINESS_GOLD, evaluate_bbc, evaluate_seeds, main
 from bot.evaluation.summaries import DEFAULT_CORPUS, load_corpus
-from bot.pipeline import stances
+from bot.pipeline import patterns, stances
 from bot.pipeline.actors import Registry
 from bot.pipeline.changes import change_kind, same_topic, topic_terms
 from bot.pipeline.clean import clean_article
@@ -892,6 +892,43 @@ def test_resisting_and_denouncing_are_refusals(registry) -> None:
     assert _pairs(statements) == [("China", "refuse"), ("Zentrix", "refuse")]
 
 
+def test_a_cue_pattern_is_tried_at_every_word_it_can_open_with() -> None:
+    # find_cues tries, at a word, only the cue patterns whose parse says they can open with
+    # it: every real match must start with one of the pattern's openings.
+    sentences = [
+        stances._folded(sentence)
+        for pair in load_corpus(DEFAULT_CORPUS)
+        for sentence in pair.article.sentences
+    ]
+    matches = 0
+    for pattern, openings in stances._OPENINGS.items():
+        compiled = re.compile(rf"(?<![\w-])(?:{pattern})")
+        for sentence in sentences:
+            for match in compiled.finditer(sentence):
+                opening = next(o for o in openings if sentence.startswith(o, match.start()))
+                assert stances._CUE_STARTS.match(sentence, match.start()), pattern
+                assert opening[:1] in ("", *stances._CUES_BY_FIRST_CHARACTER), pattern
+                matches += 1
+    assert matches > 300  # 557 cue matches in the BBC articles
+
+
+@pytest.mark.parametrize(
+    ("pattern", "openings"),
+    [
+        (r"(?:is|are)\s+willing", {"is", "are"}),
+        (r"(?<!no\s)needs?\s+to\b", {"need", "needs"}),  # a look-behind: no character
+        (r"(?:it\s+is\s+)?(?:high\s+)?time\s+to", {"it", "high", "time"}),
+        (r"did\s*(?:not|n't)", {"did", "didnot", "didn't"}),  # "\s*" may be nothing
+        (r"considers|['’]ll", {"considers", "'ll", "’ll"}),
+        (r"[a-z]+\s+out", {""}),  # a range: anything
+        (r"(?i:rule)", {""}),  # ignoring case: "R" as well
+        (r"(?:out)?", {"out", ""}),  # may match nothing
+    ],
+)
+def test_a_cue_pattern_opens_with_what_its_parse_allows(pattern: str, openings: set) -> None:
+    assert patterns.openings(pattern) == openings
+
+
 def test_scare_quotes_around_the_verb_leave_the_subject_its_holder(registry) -> None:
     statements = _statements(
         registry, 'Harriet Colby "strongly opposed" the sale of the county archive.'
@@ -1041,37 +1078,3 @@ def test_it_said_it_would_is_the_company_of_the_sentence_before(registry) -> Non
         "Kelvo has launched a new music download service.\nIt said it would charge 79p a song.",
     )
     assert _pairs(statements) == [("Kelvo", "commit"), ("Kelvo", "commit")]
-
-
-def test_a_cue_pattern_is_tried_at_every_character_it_can_start_with() -> None:
-    # find_cues tries, at a word, only the cue patterns whose parse says they can start
-    # with the word's first character: every real match must start with one of them.
-    sentences = [
-        stances._folded(sentence)
-        for pair in load_corpus(DEFAULT_CORPUS)
-        for sentence in pair.article.sentences
-    ]
-    starts_checked = 0
-    for pattern, first in stances._FIRST_CHARACTERS.items():
-        compiled = re.compile(rf"(?<![\w-])(?:{pattern})")
-        for sentence in sentences:
-            for match in compiled.finditer(sentence):
-                assert first is None or sentence[match.start()] in first, (pattern, sentence)
-                starts_checked += 1
-    assert starts_checked > 300  # 557 cue matches in the BBC articles
-
-
-@pytest.mark.parametrize(
-    ("pattern", "first"),
-    [
-        (r"(?:is|are)\s+willing", {"i", "a"}),
-        (r"(?<!no\s)needs?\s+to\b", {"n"}),  # a look-behind takes no character
-        (r"(?:it\s+is\s+)?(?:high\s+)?time\s+to", {"i", "h", "t"}),  # optional openings
-        (r"considers|['’]ll", {"c", "'", "’"}),
-        (r"[a-z]+\s+out", None),  # a range: any letter
-        (r"(?i:rule)", None),  # ignoring case: "R" as well
-        (r"(?:out)?", None),  # may match nothing
-    ],
-)
-def test_a_cue_pattern_starts_with_what_its_parse_allows(pattern: str, first: set | None) -> None:
-    assert stances._first_characters(pattern) == (None if first is None else frozenset(first))

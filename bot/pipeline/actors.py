@@ -17,6 +17,8 @@ from pathlib import Path
 import pycountry
 import yaml
 
+from bot.pipeline.patterns import longest_first
+
 KINDS = ("person", "country", "organisation", "group")
 
 
@@ -24,32 +26,19 @@ def _longest_at_word_start(strings: Iterable[str], not_after: str) -> str:
     """A pattern for the longest of ``strings`` that starts where no ``not_after`` character
     stands before it; where what follows the pattern fails, the next longest is tried.
 
-    The strings form a trie, so at each character only the strings sharing what was read so
-    far are tried (an alternation of hundreds of aliases tries each of them at every word).
     The test of the character before goes right after the first character: a pattern that
     opens with literal characters lets re skip in C to where one of them stands, instead of
     trying the pattern at every position.
     """
-    trie: dict[str, dict] = {}
+    rests_by_first: dict[str, list[str]] = {}
     for string in strings:
-        node = trie
-        for character in string:
-            node = node.setdefault(character, {})
-        node[""] = {}
-
-    def longest_first(node: dict[str, dict]) -> str:
-        branches = [re.escape(c) + longest_first(child) for c, child in node.items() if c]
-        if not branches:
-            return ""
-        either = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-        return f"(?:{either})?" if "" in node else either  # greedy: the longer string first
-
+        rests_by_first.setdefault(string[:1], []).append(string[1:])
     starts = [
-        f"{re.escape(c)}(?<!{not_after}{re.escape(c)}){longest_first(child)}"
-        for c, child in trie.items()
-        if c
+        f"{re.escape(first)}(?<!{not_after}{re.escape(first)}){longest_first(rests)}"
+        for first, rests in rests_by_first.items()
+        if first
     ]
-    if "" in trie:
+    if "" in rests_by_first:
         starts.append(f"(?<!{not_after})")  # the empty string, shortest of all
     return f"(?:{'|'.join(starts)})"
 
@@ -153,8 +142,9 @@ _ORG = _opening_with(
     r"(?![\w-]|\s+[A-Z][a-z])",  # "International Monetary Fund" does not end at "International"
 )
 # "Department for Trade and Industry": the head noun comes first.
+_HEADS_FIRST = ("Department", "Ministry", "Office")
 _ORG_HEAD_FIRST = re.compile(
-    _longest_at_word_start(("Department", "Ministry", "Office"), r"[\w'’-]")
+    _longest_at_word_start(_HEADS_FIRST, r"[\w'’-]")
     + rf"\s+(?:of|for)\s+(?:the\s+)?{_CAP}(?:\s+(?:(?:and|&)\s+)?(?!The\b){_CAP})*"
 )
 # Words that may open a two-word body's name ("Scottish Executive", "Home Office") though
@@ -210,14 +200,24 @@ for _name in sorted(
     if not re.search(r"[,(]", _name):
         _COUNTRIES_BY_FIRST_WORD.setdefault(_name.split()[0], []).append(_name)
 _CAPITALISED_WORD = _opening_with(r"[^\W\da-z_]", r"[\w'’.-]", r"\w*")
+# Where a country's first word stands as a word of its own, in one pass: most sentences
+# name no country, and need not be looked at word by word.
+_COUNTRY_FIRST_WORD = re.compile(
+    _longest_at_word_start(_COUNTRIES_BY_FIRST_WORD, r"[\w'’.-]") + r"(?!\w)"
+)
 # Groups named by a plural noun and what sets them apart: "creditor countries", "opposition
 # parties", "finance ministers" (a quantifier, "many countries", names no group).
-_GROUP_HEAD = re.compile(
-    r"\b(?:countries|nations|states|governments|parties|groups|ministers|MPs|peers|unions|"
-    r"campaigners|leaders|officials|teachers|doctors|employers|bosses|chiefs|backbenchers|"
-    r"rebels|critics|activists|councils|companies|firms|banks|airlines|carriers|investors|"
-    r"retailers|manufacturers|carmakers|insurers|lenders|shareholders|regulators)(?![\w'’-])"
+_GROUP_HEADS = _words(
+    """
+    countries nations states governments parties groups ministers MPs peers unions
+    campaigners leaders officials teachers doctors employers bosses chiefs backbenchers
+    rebels critics activists councils companies firms banks airlines carriers investors
+    retailers manufacturers carmakers insurers lenders shareholders regulators
+    """
 )
+# A whole word each (no head noun starts another), so their order is no matter.
+_GROUP_HEAD = re.compile(r"\b(?:" + "|".join(sorted(_GROUP_HEADS)) + r")(?![\w'’-])")
+_WORD = re.compile(r"\w+")
 # The one or two words before a group's head noun (searched in a short window before it).
 _GROUP_MODIFIERS = re.compile(r"(?:(?<![\w'’-])([a-z][\w-]+)\s+)?(?<![\w'’-])([a-z][\w-]+)\s+$")
 _NOT_GROUP_MODIFIERS = _words(
@@ -230,7 +230,7 @@ _NOT_GROUP_MODIFIERS = _words(
     makes make gives give sees see like unlike including
     """
 )
-_POSSESSIVE = re.compile(r"^(?:['’]s|['’](?!\w))")
+_POSSESSIVE = re.compile(r"['’]s|['’](?!\w)")
 
 
 def strip_accents(text: str) -> str:
@@ -342,12 +342,13 @@ def _runs_into_longer_name(text: str, start: int, end: int) -> bool:
 
 
 def _is_sentence_start(text: str, index: int) -> bool:
-    return not text[:index].strip() or text[:index].rstrip()[-1] in '.!?"“”:;'
+    before = text[:index].rstrip()
+    return not before or before[-1] in '.!?"“”:;'
 
 
 def _mention(actor: ActorRef, sentence: str, start: int, end: int) -> Mention:
-    possessive = _POSSESSIVE.match(sentence[end:])
-    return Mention(actor, start, end + (possessive.end() if possessive else 0), bool(possessive))
+    possessive = _POSSESSIVE.match(sentence, end)
+    return Mention(actor, start, possessive.end() if possessive else end, bool(possessive))
 
 
 # "Gibraltarians", "Falklanders": the people of a place, a group that can take a position.
@@ -370,7 +371,6 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
     toolbar" uses a name).
     """
     sentences = list(sentences)
-    lower = set(_LOWER_WORD.findall("\n".join(sentences)))
     alone: set[str] = set()
     in_longer_name: set[str] = set()
     openers: set[str] = set()  # "Vextor said …", "Dunlo, the electronics firm, …"
@@ -403,19 +403,20 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
                 in_longer_name.update(names)
             elif names and (lead or not _is_sentence_start(sentence, run.start())):
                 alone.add(names[0])
+    text = "\n".join(sentences)
     # A single word opening a sentence and acting is a name if the article also writes it
     # capitalised mid-sentence, or if it is no plural (never "Analysts said") and the article
     # never writes it in lower case.
     openers = {
         word
         for word in openers
-        if word in named_mid_sentence or (not word.endswith("s") and word.lower() not in lower)
+        if word in named_mid_sentence
+        or (not word.endswith("s") and not _written_in_lower_case(word, text))
     }
     return frozenset(
         word
         for word in (alone - in_longer_name) | openers
-        if word.lower() not in lower
-        and len(word) > 1
+        if len(word) > 1
         and not word.isupper()
         and not _PLURAL_ACRONYM.fullmatch(word)
         and not _DEMONYM.match(word)
@@ -424,6 +425,7 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
         and word not in TITLE_WORDS
         and word not in _COUNTRIES_BY_FIRST_WORD
         and word not in _TIME_WORDS
+        and not _written_in_lower_case(word, text)
     )
 
 
@@ -434,6 +436,23 @@ _ACTS_AFTER_OPENER = re.compile(
     r"|,\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,4}(?:firm|company|group|maker|giant|operator|"
     r"retailer|bank|carrier|airline|developer|publisher|manufacturer|chain|network|provider)\b"
 )
+
+
+def _written_in_lower_case(word: str, text: str) -> bool:
+    """Whether ``text`` has ``word`` in lower case as a word of its own, as _LOWER_WORD
+    finds words (looked for only for the few candidates, not by listing every word)."""
+    lowered = word.lower()
+    if not _LOWER_WORD.fullmatch(lowered):
+        return False
+    at = text.find(lowered)
+    while at >= 0:
+        end = at + len(lowered)
+        if not _IN_WORD.match(text, end) and (at == 0 or not _IN_WORD.match(text, at - 1)):
+            return True
+        at = text.find(lowered, at + 1)
+    return False
+
+
 # "Memorandum of Understanding", "Lord of the Rings": one name across "of".
 _OF_NAME_BEFORE = re.compile(r"[A-Z][\w'’-]*\s+(?:of|for|&)\s+(?:the\s+)?$")
 _OF_NAME_AFTER = re.compile(r"\s+(?:of|for|&)\s+(?:the\s+)?[A-Z]")
@@ -442,6 +461,7 @@ _PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")  # "GCSEs", "NVQs": things counted, 
 _TIME_WORDS = _words("Spring Summer Autumn Winter Century Millennium")
 _LOWER_WORD_AFTER = re.compile(r"\s+[a-z]")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][\w'’-]*")
+_IN_WORD = re.compile(r"[\w'’-]")
 
 
 def discovered_mentions(
@@ -485,8 +505,9 @@ def discovered_mentions(
     for start, end in _countries(sentence):
         if not _runs_into_longer_name(sentence, start, end):
             add(ActorRef(sentence[start:end], "country"), start, end)
-    for match in _ORG_HEAD_FIRST.finditer(sentence):
-        add(ActorRef(match.group(), "organisation"), match.start(), match.end())
+    if any(map(sentence.__contains__, _HEADS_FIRST)):  # most sentences: none of them
+        for match in _ORG_HEAD_FIRST.finditer(sentence):
+            add(ActorRef(match.group(), "organisation"), match.start(), match.end())
     for match in _ORG.finditer(sentence):
         # "But the Scottish Executive": the name starts after the sentence's own words.
         lead = _ORG_LEAD.match(match.group())
@@ -534,7 +555,7 @@ def discovered_mentions(
     for match in _ACRONYM.finditer(sentence):
         if match.group() not in _NOT_ACRONYM:
             add(ActorRef(match.group(), "organisation"), match.start(), match.end())
-    if names:
+    if any(map(sentence.__contains__, names)):  # most sentences hold none of the few names
         for match in _NAME_WORD_ALONE.finditer(sentence):
             if match.group() in names:
                 add(ActorRef(match.group(), "organisation"), match.start(), match.end())
@@ -546,6 +567,8 @@ def _plural_groups(sentence: str) -> Iterator[tuple[int, int]]:
     words before it that set the group apart (never "many countries", "said ministers")."""
     # Lower-cased first letter: "Head teachers say …" opens a sentence with a group.
     text = sentence[:1].lower() + sentence[1:]
+    if _GROUP_HEADS.isdisjoint(_WORD.findall(text)):
+        return  # most sentences: no head noun, so no search for one
     for head in _GROUP_HEAD.finditer(text):
         window = max(0, head.start() - 60)
         found = _GROUP_MODIFIERS.search(text, window, head.start())
@@ -568,6 +591,8 @@ _WORD_CHARACTER = re.compile(r"[\w-]")
 
 
 def _countries(sentence: str) -> Iterator[tuple[int, int]]:
+    if not _COUNTRY_FIRST_WORD.search(sentence):
+        return
     for word in _CAPITALISED_WORD.finditer(sentence):
         for name in _COUNTRIES_BY_FIRST_WORD.get(word.group(), ()):
             end = word.start() + len(name)
@@ -587,6 +612,8 @@ def _person_name(run: str, registered_words: frozenset[str]) -> tuple[int, int] 
 
     "Shadow Home Secretary David Davis" gives "David Davis"; "General Election" gives nothing.
     """
+    if len(run.split(maxsplit=1)) < 2:
+        return None  # one word is no "First Last"
     tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(run)]
     # "Communications Minister Dayanidhi Maran": the name starts after the last title word.
     titles = [i for i, (_, word) in enumerate(tokens) if word in TITLE_WORDS]

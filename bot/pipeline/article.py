@@ -7,13 +7,17 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-_SPACE = re.compile(r"\s+")
 _PUNCTUATION = re.compile(r"[^\w\s]")
+# The same characters within ASCII, for str.translate: it drops them faster than re.sub.
+_ASCII_PUNCTUATION = dict.fromkeys(c for c in range(128) if _PUNCTUATION.match(chr(c)))
 
 
 def comparison_key(text: str) -> str:
     """Text equal up to case, white space and punctuation gives the same key."""
-    return _SPACE.sub(" ", _PUNCTUATION.sub("", text.casefold())).strip()
+    folded = text.casefold()
+    if folded.isascii():
+        return " ".join(folded.translate(_ASCII_PUNCTUATION).split())
+    return " ".join(_PUNCTUATION.sub("", folded).split())
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.pipeline.patterns import openings_finder
+
 
 def _union(patterns: list[str]) -> re.Pattern[str] | None:
     if not patterns:
@@ -23,23 +25,33 @@ class PatternSet:
 
     Patterns anchored at the start (``^…``) are tried there only; in one alternation with
     the others the regular expression engine would retry them at every position, which made
-    them most of the cost of cleaning an article.
+    them most of the cost of cleaning an article. The others are searched for only in text
+    where one of their openings stands (in ASCII text; most lines hold none): ignoring case,
+    re tries each of them at every position.
     """
 
     at_start: re.Pattern[str] | None
     anywhere: re.Pattern[str] | None
+    anywhere_openings: re.Pattern[str] | None = None
 
     def search(self, text: str) -> bool:
         return bool(
             (self.at_start and self.at_start.match(text))
-            or (self.anywhere and self.anywhere.search(text))
+            or (self.anywhere and self._may_be_anywhere(text) and self.anywhere.search(text))
         )
+
+    def _may_be_anywhere(self, text: str) -> bool:
+        if self.anywhere_openings is None or not text.isascii():
+            return True
+        return self.anywhere_openings.search(text.lower()) is not None
 
 
 def _compile(patterns: list[str]) -> PatternSet:
+    anywhere = [pattern for pattern in patterns if not pattern.startswith("^")]
     return PatternSet(
         at_start=_union([pattern for pattern in patterns if pattern.startswith("^")]),
-        anywhere=_union([pattern for pattern in patterns if not pattern.startswith("^")]),
+        anywhere=_union(anywhere),
+        anywhere_openings=openings_finder(anywhere) if anywhere else None,
     )
 
 

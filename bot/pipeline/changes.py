@@ -9,12 +9,9 @@ shift when it moves within one side (open → commit, commit → conditional).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from sumy.nlp.stemmers import Stemmer
 from sumy.utils import get_stop_words
 
-from bot.pipeline.sentences import words
+from bot.pipeline.sentences import stem, words
 
 MIN_SHARED_TERMS = 2
 MIN_OVERLAP = 0.12  # shared terms over all terms: story-wide words alone are not a topic
@@ -32,26 +29,19 @@ _SAME_THING = (
 )
 _NEGATIVE = {"refuse"}
 _OWN_ACTION = {"commit", "conditional", "open"}
-_STEMMER = Stemmer("english")
-_SYNONYMS = {
-    _STEMMER(word): _STEMMER(group.split()[0]) for group in _SAME_THING for word in group.split()
-}
+_SYNONYMS = {stem(word): stem(group.split()[0]) for group in _SAME_THING for word in group.split()}
 
 
-@lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    stem = _STEMMER(word)
-    return _SYNONYMS.get(stem, stem)
+def _term(word: str) -> str:
+    stemmed = stem(word)
+    return _SYNONYMS.get(stemmed, stemmed)
 
 
 def topic_terms(evidence: str, names: tuple[str, ...] = ()) -> frozenset[str]:
     """The stemmed content words of a statement, without the actors' own names."""
     named = {word.lower() for name in names for word in words(name)}
-    return frozenset(
-        _stem(word.lower())
-        for word in words(evidence)
-        if len(word) > 2 and word.lower() not in _STOP and word.lower() not in named
-    )
+    lowered = (word.lower() for word in words(evidence) if len(word) > 2)
+    return frozenset(_term(word) for word in lowered if word not in _STOP and word not in named)
 
 
 def change_kind(earlier: str, later: str) -> str | None:

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from bot.pipeline import boilerplate
 from bot.pipeline.article import CleanArticle
+from bot.pipeline.patterns import longest_match
 from bot.pipeline.sentences import has_words, split_sentences, words
 
 MAX_HEADING_WORDS = 20
@@ -23,8 +24,13 @@ MAX_LABEL_WORDS = 8
 
 _TERMINAL = re.compile(r"[.!?…]['\"’”)\]]*$")
 _CONTINUES = re.compile(r"(?:[,;(\-–]|\b(?:a|an|the|of|to|and|or|in|on|for|with|by|at|from))$")
+# A match ends the line (or stands before a final newline), so it starts no further back
+# than this: searching only there spares trying the pattern at every position of the line.
+_CONTINUES_REACH = longest_match(_CONTINUES) + 1
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-_SPACES = re.compile(r"[^\S\n]+")
+# A run of white space within a line, to become one space; a lone space (most of them) is
+# left out, as replacing it changes nothing and costs as much as any other replacement.
+_SPACES = re.compile(r"[^\S\n](?:[^\S\n]+|(?<! ))")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SMALL_WORDS = frozenset(
     [
@@ -70,7 +76,9 @@ def fold(text: str) -> str:
 def normalise(raw: str) -> str:
     """Unicode NFC, Unix newlines, plain spaces, no invisible or control characters."""
     text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text.translate(_INVISIBLE))
+    if not text.isascii():  # every invisible character is outside ASCII
+        text = text.translate(_INVISIBLE)
+    text = _CONTROL.sub("", text)
     return "\n".join(line.strip() for line in _SPACES.sub(" ", text).split("\n"))
 
 
@@ -78,13 +86,18 @@ def _unwrap(lines: list[str]) -> Iterator[str]:
     """Join hard-wrapped lines back into one: a line that stops mid-sentence continues."""
     pending = ""
     for line in lines:
-        if pending and line and (line[0].islower() or _CONTINUES.search(pending)):
+        if pending and line and (line[0].islower() or _continues(pending)):
             pending = f"{pending} {line}"
             continue
         if pending or line:
             yield pending
         pending = line
     yield pending
+
+
+def _continues(line: str) -> bool:
+    """Whether the line stops mid-sentence: on a comma, a dash, "the", "of" …"""
+    return bool(_CONTINUES.search(line, max(0, len(line) - _CONTINUES_REACH)))
 
 
 def _is_title_cased(text: str) -> bool:

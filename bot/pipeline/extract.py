@@ -20,10 +20,22 @@ from bot.pipeline import stances
 from bot.pipeline.actors import ActorRef, Mention, Registry, find_mentions, proper_words
 from bot.pipeline.article import CleanArticle
 from bot.pipeline.changes import topic_terms
+from bot.pipeline.patterns import longest_first
 
 LEAD_SENTENCES = 1  # sentences 0 and 1 may name a role whose holder the next one names
 SCARE_QUOTE_WORDS = 4  # a quoted phrase this short inside a sentence is not a quotation
 MAX_SUBJECT_DISTANCE = 220  # characters between a subject and its cue, roughly 35 words
+
+
+def _either_phrase(phrases: list[str]) -> str:
+    """An alternation of ``phrases``, in their order, any white space between their words."""
+    return "|".join(phrase.replace(" ", r"\s+") for phrase in phrases)
+
+
+def _first_words(phrases: list[str]) -> tuple[str, ...]:
+    """What a text holding one of ``phrases`` certainly holds: a phrase's first word."""
+    return tuple(dict.fromkeys(phrase.split()[0] for phrase in phrases))
+
 
 # Only the preposition ignores case: "on Thursday night after Japan" leaves Japan free.
 _PREPOSITION = re.compile(
@@ -42,9 +54,10 @@ _PREPOSITION_BEFORE_NOUN = re.compile(
     r"\b(?:of|for|with|from|to|by|among|between|against|on|in|at|like|including)\s+"
     r"(?:the\s+)?(?:[a-z]+\s+){0,3}$"
 )
+_ANNOUNCING = "announced|unveiled|proposed|outlined|set out|published".split("|")
+_ANY_ANNOUNCING_WORD = re.compile(longest_first(_first_words(_ANNOUNCING)))
 _ANNOUNCED_BY = re.compile(
-    r"\b(?:announced|unveiled|proposed|outlined|set\s+out|published)\s+by\s+(?:the\s+)?"
-    r"(?:[\w-]+\s+){0,5}$",
+    rf"\b(?:{_either_phrase(_ANNOUNCING)})\s+by\s+(?:the\s+)?(?:[\w-]+\s+){{0,5}}$",
     re.IGNORECASE,
 )
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
@@ -72,11 +85,14 @@ _LINK_AND = re.compile(
 _LINK_COMMA = re.compile(r"^\s*,\s*(?:the\s+)?$")
 _PASSIVE_AGENT = re.compile(r"^\s+by\s+(?:the\s+)?$", re.IGNORECASE)
 _APPOSITIVE = re.compile(r"^,\s+[^,]{0,80}\bof\s+(?:the\s+)?$")
+_QUOTE_MARKS = ('"', "“", "”")
 _QUOTE = re.compile(r"[\"“”]")
-_SPEECH_VERB = (
-    r"(?:said|says|told|added|stated|noted|warned|insisted|argued|explained|wrote|declared|"
-    r"responded|replied|continued|went\s+on)"
-)
+_SPEECH_VERBS = (
+    "said|says|told|added|stated|noted|warned|insisted|argued|explained|wrote|declared|"
+    "responded|replied|continued|went on"
+).split("|")
+_SPEECH_VERB = f"(?:{_either_phrase(_SPEECH_VERBS)})"
+_ANY_SPEECH_VERB = re.compile(longest_first(_first_words(_SPEECH_VERBS)))
 # "Ms Hewitt said", "Theresa May, said", "Mr Balls, a prospective Labour MP, said", never
 # across a quotation mark ('India," said Bhanu Baweja').
 _SPEECH_VERB_AFTER_SPEAKER = re.compile(
@@ -101,11 +117,14 @@ _SPEECH_VERB_BEFORE_SPEAKER = re.compile(
     r"replied|continued)\s+(?:(?:its|their|the)\s+[a-z][a-z\s-]{0,40}?,\s+)?$",  # "said its chairman, Sir …"
     re.IGNORECASE,
 )
-_PRONOUN = re.compile(
+_PRONOUN_WORDS = (
     r"(?<![\w'’])(?P<word>the\s+party|her\s+party|his\s+party|their\s+party|he|she|they|it|i|we|"
-    r"his|her|their|its)(?!\w)",
-    re.IGNORECASE,
+    r"his|her|their|its)(?!\w)"
 )
+_PRONOUN = re.compile(_PRONOUN_WORDS, re.IGNORECASE)
+# The same in lower case, for lower-cased ASCII text: ignoring case, re tries every one of
+# the words at every position; in lower case it skips those that cannot start there.
+_PRONOUN_IN_LOWER_CASE = re.compile(_PRONOUN_WORDS)
 _REPORTING_BEFORE_THAT = re.compile(
     rf"(?:{stances.REPORTING.pattern}|\b(?:whispers?|assured|assures|clear|reiterated|reaffirmed|"
     r"hopes?|believes?|thinks?|fears?|signalled|suggested|warned|insisted|admitted|acknowledged|"
@@ -130,11 +149,15 @@ _DUMMY_IT = re.compile(
 _THING_PRONOUNS = frozenset({"it", "its", "they", "their"})
 
 
-_ROLE_NOUNS = (
-    r"secretary|minister|chancellor|co-chairman|chairman|chairwoman|chair|leader|spokesman|"
-    r"spokeswoman|spokesperson|president|commissioner|adviser|advisor|chief|governor|mayor|"
-    r"envoy|ambassador|director\s+general|director|inspector|treasurer|candidate|premier"
-)
+# In the order the patterns try them: "director general" before "director".
+_ROLE_WORDS = (
+    "secretary|minister|chancellor|co-chairman|chairman|chairwoman|chair|leader|spokesman|"
+    "spokeswoman|spokesperson|president|commissioner|adviser|advisor|chief|governor|mayor|"
+    "envoy|ambassador|director general|director|inspector|treasurer|candidate|premier"
+).split("|")
+_ROLE_NOUNS = _either_phrase(_ROLE_WORDS)
+# Any role word (in lower case), for finding the first in a sentence.
+_ANY_ROLE_WORD = re.compile(longest_first(_first_words(_ROLE_WORDS)))
 # The role words right before a name: "Shadow Home Secretary " or "Lib Dem home affairs spokesman ".
 _ROLE_BEFORE_NAME = re.compile(
     rf"(?:^|[^\w'’-])(?P<role>(?:[\w-]+\s+){{0,4}}(?:{_ROLE_NOUNS}))\s+$", re.IGNORECASE
@@ -185,13 +208,19 @@ _COMMON_BODY = re.compile(
     r"(?:\s+of\s+(?:MPs|peers))?)|[Aa]\s+(?P<indefinite>(?P<indefinite_head>committee|council|"
     r"commission|panel)\s+of\s+(?:MPs|peers)))(?![\w'’-])"
 )
+# Every match holds one of these words: a sentence without them needs no search.
+_COMMON_BODY_WORDS = (
+    "government executive committee council cabinet commission inquiry lords Lords Commons panel"
+).split()
 _GROUP_BODIES = frozenset({"law lords"})
 # "the company", "the bank": the company named last ("the bank" only a bank).
+# The start-of-word test follows the "T": a pattern opening with a character lets re skip
+# in C to where one stands.
 _COMPANY_REFERENCE = re.compile(
-    r"(?<![\w'’-])[Tt]he\s+(?P<head>company|firm|group|bank|airline|carrier|business|retailer|"
-    r"carmaker|operator|publisher|insurer|lender|union|association|federation|confederation|"
-    r"institute|foundation|authority|agency|regulator|watchdog|department|ministry|society)"
-    r"(?![\w'’-]|\s+[A-Z])"
+    r"[Tt](?<![\w'’-][Tt])he\s+(?P<head>company|firm|group|bank|airline|carrier|business|"
+    r"retailer|carmaker|operator|publisher|insurer|lender|union|association|federation|"
+    r"confederation|institute|foundation|authority|agency|regulator|watchdog|department|"
+    r"ministry|society)(?![\w'’-]|\s+[A-Z])"
 )
 # "the union", "the watchdog": a body whose name says what it is, named before.
 _BODY_NAMED_BY = {
@@ -348,14 +377,18 @@ class _Focus:
         # What "Ms Sturgeon" taught (her gender) holds for the "Nicola Sturgeon" in focus too.
         self.people = [person if p == person else p for p in self.people]
 
-    def learn_roles(self, sentence: str, mentions: list[Mention]) -> None:
-        """ "Tory co-chairman Liam Fox" lets a later "the Tory co-chairman" mean Liam Fox."""
+    def learn_roles(self, sentence: str, mentions: list[Mention], first_role_word: int) -> None:
+        """ "Tory co-chairman Liam Fox" lets a later "the Tory co-chairman" mean Liam Fox.
+
+        ``first_role_word``: from ``_first_role_word``; a role before a name starts after it.
+        """
         for mention in mentions:
             if mention.actor.kind != "person":
                 continue
-            role = _ROLE_BEFORE_NAME.search(sentence[: mention.start]) or _ROLE_AFTER_NAME.match(
-                sentence, mention.end
-            )
+            role = (
+                first_role_word < mention.start
+                and _ROLE_BEFORE_NAME.search(sentence[: mention.start])
+            ) or _ROLE_AFTER_NAME.match(sentence, mention.end)
             if role is None:
                 continue
             self.learn_role(role.group("role"), mention.actor)
@@ -463,7 +496,10 @@ class _Focus:
             found.append(Mention(relative, match.start("first"), match.end()))
         return found
 
-    def role_mentions(self, index: int, sentence: str) -> list[Mention]:
+    def role_mentions(self, index: int, sentence: str, first_role_word: int) -> list[Mention]:
+        """``first_role_word``: from ``_first_role_word``; without one no role is named."""
+        if first_role_word == len(sentence):
+            return []
         found = []
         place_roles = [
             match
@@ -492,6 +528,14 @@ class _Focus:
 
         "Scottish ministers" are the Scottish Executive, named before or after.
         """
+        found: list[Mention] = []
+        if "ministers" in sentence:
+            found += self._place_ministers(sentence, registered)
+        if any(map(sentence.__contains__, _COMMON_BODY_WORDS)):
+            found += self._common_bodies(sentence)
+        return found
+
+    def _place_ministers(self, sentence: str, registered: frozenset[str]) -> list[Mention]:
         found = []
         for match in _PLACE_MINISTERS.finditer(sentence):
             place = match["place"]
@@ -501,6 +545,10 @@ class _Focus:
                 place, ActorRef(match.group(), "group")
             )
             found.append(Mention(actor, match.start(), match.end()))
+        return found
+
+    def _common_bodies(self, sentence: str) -> list[Mention]:
+        found = []
         for match in _COMMON_BODY.finditer(sentence):
             head = _SPACES.sub(" ", match["head"] or match["indefinite_head"])
             body = match["body"] or match["indefinite"]
@@ -533,7 +581,7 @@ class _Focus:
             if actor == ministers and government is not None:
                 actor = replace(government, aliases=(*government.aliases, ministers.name))
         learned = self.learned_aliases.get(actor.name, [])
-        return replace(actor, aliases=tuple(dict.fromkeys((*actor.aliases, *learned))))
+        return _with_aliases(actor, (*actor.aliases, *learned))
 
     def note(self, actor: ActorRef) -> None:
         self.times_named[actor] = self.times_named.get(actor, 0) + 1
@@ -585,11 +633,34 @@ def extract_statements(article: CleanArticle, registry: Registry) -> list[Extrac
     for index, sentence in enumerate(article.sentences):
         statements.extend(_sentence_statements(index, sentence, registry, focus, bylines, names))
     unnamed_roles = {placeholder.name for _, placeholder, _ in focus.lead_roles}
-    return [
-        replace(s, actor=focus.as_finally_known(s.actor))
+    kept = [
+        s
         for s in statements
         if s.actor.name not in unnamed_roles or s.actor.name in focus.named_roles
     ]
+    return [_with_actor(s, focus.as_finally_known(s.actor)) for s in kept]
+
+
+def _with_actor(statement: ExtractedStatement, actor: ActorRef) -> ExtractedStatement:
+    return statement if actor is statement.actor else replace(statement, actor=actor)
+
+
+def _with_aliases(actor: ActorRef, aliases: Iterable[str]) -> ActorRef:
+    """``actor`` with ``aliases``, each once: the same actor if they are its own already,
+    as for most mentions (a copy by ``dataclasses.replace`` is slow)."""
+    unique = tuple(dict.fromkeys(aliases))
+    return actor if unique == actor.aliases else replace(actor, aliases=unique)
+
+
+def _first_role_word(sentence: str) -> int:
+    """Where the first role word starts in ``sentence``, in any case; its length if none.
+
+    Outside ASCII it is 0: ignoring case, re also reads some other letters as these.
+    """
+    if not sentence.isascii():
+        return 0
+    first = _ANY_ROLE_WORD.search(sentence.lower())
+    return first.start() if first else len(sentence)
 
 
 def _canonical(mention: Mention, focus: _Focus) -> Mention:
@@ -611,19 +682,18 @@ def _canonical(mention: Mention, focus: _Focus) -> Mention:
         known = focus.person_called(surname, actor.gender)
     else:
         # The bare surname is an alias too, for a registry person named in full ("Brown").
-        actor = replace(actor, aliases=tuple(dict.fromkeys((*actor.aliases, surname))))
-        mention = replace(mention, actor=actor)
+        actor = _with_aliases(actor, (*actor.aliases, surname))
+        if actor is not mention.actor:
+            mention = replace(mention, actor=actor)
         known = next((p for p in focus.by_surname.get(surname, []) if p == actor), None)
     if known is None:
         focus.remember(surname, actor)
         return mention
-    merged = replace(
-        known,
-        gender=known.gender or actor.gender,
-        aliases=tuple(dict.fromkeys((*known.aliases, *actor.aliases))),
-    )
+    merged = _with_aliases(known, (*known.aliases, *actor.aliases))
+    if (gender := known.gender or actor.gender) != merged.gender:
+        merged = replace(merged, gender=gender)
     focus.remember(surname, merged)
-    return replace(mention, actor=merged)
+    return mention if merged is mention.actor else replace(mention, actor=merged)
 
 
 def _expanded_acronym(mention: Mention, focus: _Focus) -> Mention:
@@ -651,7 +721,8 @@ def _sentence_statements(
     names: frozenset[str],
 ) -> Iterator[ExtractedStatement]:
     # "The Tory co-chairman" is one person, not the Tory party: role phrases win overlaps.
-    roles = focus.role_mentions(index, sentence) + focus.body_mentions(
+    first_role_word = _first_role_word(sentence)
+    roles = focus.role_mentions(index, sentence, first_role_word) + focus.body_mentions(
         sentence, registry.single_words
     )
     found = [
@@ -660,78 +731,111 @@ def _sentence_statements(
         if all(m.end <= r.start or m.start >= r.end for r in roles)
     ]
     mentions = sorted(found + roles, key=lambda m: m.start)
-    mentions = sorted(mentions + focus.company_mentions(sentence, mentions), key=lambda m: m.start)
-    mentions = sorted(mentions + focus.family_mentions(sentence, mentions), key=lambda m: m.start)
+    if companies := focus.company_mentions(sentence, mentions):
+        mentions = sorted(mentions + companies, key=lambda m: m.start)
+    if relatives := focus.family_mentions(sentence, mentions):
+        mentions = sorted(mentions + relatives, key=lambda m: m.start)
     focus.learn_parties(sentence, mentions)
     focus.learn_heads(sentence, mentions)
     focus.name_lead_role(index, mentions)
-    speaker = _speaker(index, sentence, mentions, focus, bylines, registry)
-    announcer = _announcer(sentence, mentions) if speaker is None else None
-    candidates = _candidates(sentence, mentions, speaker, focus)
+    may_speak = _may_hold(_ANY_SPEECH_VERB, sentence)
+    speaker = _speaker(index, sentence, mentions, focus, bylines, registry, may_speak)
     is_question = sentence.rstrip(" \"”’'").endswith("?")
     quotes = _quote_spans(sentence)
-    cancelled = stances.cancelling_spans(sentence)
-    taken: set[str] = set()
-    if not is_question:
-        cues = stances.find_cues(sentence)
-        for cue in sorted(cues, key=lambda c: c.weak):
-            if any(start <= cue.start <= end + 3 for start, end in cancelled):
-                continue
-            if cue.reported and not (quotes or _speaks(sentence)):
-                continue
-            if _NOUN_LIKE_CUE.match(sentence, cue.start) and _DETERMINER_BEFORE_CUE.search(
-                sentence[: cue.start]
-            ):
-                continue  # "attacked the new pledges": the cue word is a noun here
-            holders = (
-                ([(speaker, None)] if speaker is not None and (quotes or _speaks(sentence)) else [])
-                if cue.by_speaker
-                else _holders(sentence, cue, candidates, quotes, speaker)
-            ) or ([(announcer, None)] if announcer is not None else [])
-            holders += [
-                (reporter, None)
-                for holder, reporter in holders
-                if reporter is not None and holder.party and focus.party_of(reporter) == holder
-            ]  # "Lib Dem spokeswoman Sandra Gidley said: '… the Liberal Democrats feel …'"
-            named_here = {m.actor for m in mentions}
-            holders += [
-                (body, reporter)
-                for holder, reporter in holders
-                if (body := focus.heads_of.get(holder.name)) in named_here
-            ]
-            for holder, reporter in holders:
-                if holder.name in taken:
-                    continue
-                taken.add(holder.name)
-                yield ExtractedStatement(
-                    actor=holder,
-                    stance=_stance(sentence, cue),
-                    evidence=sentence,
-                    sentence_index=index,
-                    hedged=reporter is not None or _hedged(sentence, cue),
-                    reported_by=reporter,
-                    terms=topic_terms(sentence, (holder.name, *holder.aliases)),
-                )
+    # Quoted words, or a speech verb: the sentence reports what someone says.
+    reports_speech = bool(quotes) or (may_speak and bool(_SPEECH.search(sentence)))
+    cues = [] if is_question else stances.find_cues(sentence)
+    if cues:
+        candidates = _candidates(sentence, mentions, speaker, focus)
+        subject = next((c for c in candidates if not c.possessive), None)
+        yield from _cue_statements(
+            index, sentence, cues, mentions, candidates, speaker, quotes, reports_speech, focus
+        )
+    else:
+        subject = _subject(sentence, mentions, speaker, focus)
     # Noted last = most salient: the sentence's subject (its first plain mention) and its
     # speaker win over people it merely mentions later ("Dr Fox accused Mr Blair …").
     plain = [m for m in mentions if not m.possessive]
     for mention in reversed(plain or mentions):
         focus.note(mention.actor)
-    subject = next((c for c in candidates if not c.possessive), None)
     focus.previous_body = subject.actor if subject and subject.actor.kind != "person" else None
-    focus.learn_roles(sentence, mentions)
-    focus.speaker = speaker if (quotes or _speaks(sentence)) else None
+    focus.learn_roles(sentence, mentions, first_role_word)
+    focus.speaker = speaker if reports_speech else None
     if speaker is not None:
         focus.note(speaker)
 
 
+def _cue_statements(
+    index: int,
+    sentence: str,
+    cues: list[stances.Cue],
+    mentions: list[Mention],
+    candidates: list[_Candidate],
+    speaker: ActorRef | None,
+    quotes: list[tuple[int, int]],
+    reports_speech: bool,
+    focus: _Focus,
+) -> Iterator[ExtractedStatement]:
+    """The positions the cues of a sentence show, one per actor."""
+    announcer = _announcer(sentence, mentions) if speaker is None else None
+    cancelled = stances.cancelling_spans(sentence)
+    taken: set[str] = set()
+    for cue in sorted(cues, key=lambda c: c.weak):
+        if any(start <= cue.start <= end + 3 for start, end in cancelled):
+            continue
+        if cue.reported and not reports_speech:
+            continue
+        if _NOUN_LIKE_CUE.match(sentence, cue.start) and _DETERMINER_BEFORE_CUE.search(
+            sentence[: cue.start]
+        ):
+            continue  # "attacked the new pledges": the cue word is a noun here
+        holders = (
+            ([(speaker, None)] if speaker is not None and reports_speech else [])
+            if cue.by_speaker
+            else _holders(sentence, cue, candidates, quotes, speaker)
+        ) or ([(announcer, None)] if announcer is not None else [])
+        holders += [
+            (reporter, None)
+            for holder, reporter in holders
+            if reporter is not None and holder.party and focus.party_of(reporter) == holder
+        ]  # "Lib Dem spokeswoman Sandra Gidley said: '… the Liberal Democrats feel …'"
+        named_here = {m.actor for m in mentions}
+        holders += [
+            (body, reporter)
+            for holder, reporter in holders
+            if (body := focus.heads_of.get(holder.name)) in named_here
+        ]
+        for holder, reporter in holders:
+            if holder.name in taken:
+                continue
+            taken.add(holder.name)
+            yield ExtractedStatement(
+                actor=holder,
+                stance=_stance(sentence, cue),
+                evidence=sentence,
+                sentence_index=index,
+                hedged=reporter is not None or _hedged(sentence, cue),
+                reported_by=reporter,
+                terms=topic_terms(sentence, (holder.name, *holder.aliases)),
+            )
+
+
 def _speaks(sentence: str) -> bool:
-    return bool(_SPEECH.search(sentence))
+    return _may_hold(_ANY_SPEECH_VERB, sentence) and bool(_SPEECH.search(sentence))
+
+
+def _may_hold(any_word: re.Pattern[str], sentence: str) -> bool:
+    """Whether ``sentence`` may hold one of the lower-case words ``any_word`` finds, in any
+    case, as a pattern ignoring case finds them; outside ASCII always (ignoring case, re
+    also reads letters such as "ı" as "i")."""
+    return not sentence.isascii() or any_word.search(sentence.lower()) is not None
 
 
 def _announcer(sentence: str, mentions: list[Mention]) -> ActorRef | None:
     """ "… as part of new proposals announced by the Trade and Industry Secretary Patricia
     Hewitt": whoever announced what the sentence reports."""
+    if not _may_hold(_ANY_ANNOUNCING_WORD, sentence):
+        return None
     return next(
         (m.actor for m in mentions if _ANNOUNCED_BY.search(sentence, 0, m.start)),
         None,
@@ -739,6 +843,8 @@ def _announcer(sentence: str, mentions: list[Mention]) -> ActorRef | None:
 
 
 def _quote_spans(sentence: str) -> list[tuple[int, int]]:
+    if not any(map(sentence.__contains__, _QUOTE_MARKS)):
+        return []  # most sentences quote no one
     marks = [m.start() for m in _QUOTE.finditer(sentence)]
     spans = [(marks[i], marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
     if len(marks) % 2 == 1:
@@ -755,8 +861,27 @@ def _speaker(
     focus: _Focus,
     bylines: dict[int, str],
     registry: Registry,
+    may_speak: bool,
 ) -> ActorRef | None:
-    """Who speaks the quoted or first-person words of this sentence, if anyone does."""
+    """Who speaks the quoted or first-person words of this sentence, if anyone does.
+
+    ``may_speak``: a speech verb may stand in it (``_may_hold``); without one none names
+    its speaker."""
+    if may_speak:
+        named = _speaker_named(sentence, mentions, focus)
+        if named is not None:
+            return named
+    if index in bylines:
+        people = [m.actor for m in find_mentions(registry, bylines[index])]
+        if people:
+            return people[0]
+    if sentence.startswith(('"', "“")) or _FIRST_PERSON_OPENING.match(sentence):
+        return focus.speaker
+    return None
+
+
+def _speaker_named(sentence: str, mentions: list[Mention], focus: _Focus) -> ActorRef | None:
+    """The speaker a speech verb names: "Ms Hewitt said", "said Mr Blair", "he told"."""
     for number, mention in enumerate(mentions):
         before = sentence[: mention.start]
         after = sentence[mention.end :]
@@ -779,22 +904,46 @@ def _speaker(
         return _resolve_within(word, named_before) or focus.resolve_pronoun(
             word, besides=named_after
         )
-    if index in bylines:
-        people = [m.actor for m in find_mentions(registry, bylines[index])]
-        if people:
-            return people[0]
-    if sentence.startswith(('"', "“")) or _FIRST_PERSON_OPENING.match(sentence):
-        return focus.speaker
     return None
 
 
 def _candidates(
     sentence: str, mentions: list[Mention], speaker: ActorRef | None, focus: _Focus
 ) -> list[_Candidate]:
-    found = [_Candidate(m.actor, m.start, m.end, m.possessive) for m in mentions]
+    """The actors named or referred to in the sentence, in reading order."""
+    named = [_Candidate(m.actor, m.start, m.end, m.possessive) for m in mentions]
+    # A pronoun never starts inside a mention, so no two candidates start together.
+    return sorted(
+        [*named, *_pronoun_candidates(sentence, mentions, speaker, focus)], key=lambda c: c.start
+    )
+
+
+def _subject(
+    sentence: str, mentions: list[Mention], speaker: ActorRef | None, focus: _Focus
+) -> _Candidate | None:
+    """The first candidate that is not a possessive, as ``_candidates`` would list it,
+    resolving only the pronouns before the first plain mention."""
+    plain = next((m for m in mentions if not m.possessive), None)
+    for candidate in _pronoun_candidates(sentence, mentions, speaker, focus):
+        if plain is not None and candidate.start > plain.start:
+            break
+        if not candidate.possessive:
+            return candidate
+    return None if plain is None else _Candidate(plain.actor, plain.start, plain.end, False)
+
+
+def _pronoun_candidates(
+    sentence: str, mentions: list[Mention], speaker: ActorRef | None, focus: _Focus
+) -> Iterator[_Candidate]:
+    """The actors that pronouns in the sentence refer to, in reading order."""
     spans = [(m.start, m.end) for m in mentions]
-    seen_here: list[ActorRef] = []
-    for match in _PRONOUN.finditer(sentence):
+    # In ASCII, lower-casing keeps every offset and is all that ignoring case does.
+    pronouns = (
+        _PRONOUN_IN_LOWER_CASE.finditer(sentence.lower())
+        if sentence.isascii()
+        else _PRONOUN.finditer(sentence)
+    )
+    for match in pronouns:
         if any(s <= match.start() < e for s, e in spans):
             continue
         word = match["word"].lower()
@@ -819,9 +968,7 @@ def _candidates(
             actor = _resolve_within(word, earlier) or focus.resolve_pronoun(word)
         if actor is not None:
             possessive = word in {"his", "her", "their", "its"}
-            found.append(_Candidate(actor, match.start(), match.end(), possessive, word))
-            seen_here.append(actor)
-    return sorted(found, key=lambda c: c.start)
+            yield _Candidate(actor, match.start(), match.end(), possessive, word)
 
 
 def _resolve_within(word: str, earlier: list[ActorRef]) -> ActorRef | None:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -272,7 +273,7 @@ class Ingestor:
             with self.sessions.begin() as session:
                 known = self._stored_fingerprints(session, items)
                 repository.look_up_actors(session, _actors_named(items), self.actors)
-                results = [self._store(session, item, known) for item in items]
+                results = self._store(session, items, known)
             self.actors.committed()
             for item, result in zip(items, results, strict=True):
                 item.result = result
@@ -291,38 +292,28 @@ class Ingestor:
         )
 
     def _store(
-        self, session: Session, item: _Pending, known: dict[str, repository.StoredArticle]
-    ) -> FileResult:
-        """Write one processed article unless its text is stored (or written this batch)."""
-        assert item.briefing is not None
-        briefing = item.briefing
-        fingerprint = briefing.article.fingerprint
-        same = known.get(fingerprint)
-        if same is not None:
-            return FileResult(
-                item.source, "duplicate", f"same text as {same.source}", same.title, same.id
-            )
-        article = repository.add_article(
-            session,
-            source=item.source,
-            title=briefing.title,
-            text=briefing.article.text,
-            summary=briefing.summary,
-            fingerprint=fingerprint,
-            raw_hash=item.raw_hash,
-            published_at=briefing.published,
-            statements=briefing.statements,
-            directory=self.actors,
-            url=item.web.url if item.web else None,
+        self, session: Session, items: list[_Pending], known: dict[str, repository.StoredArticle]
+    ) -> list[FileResult]:
+        """Write the processed articles whose text is not stored (nor written earlier in the
+        batch), then link their changed positions, article by article."""
+        fresh: dict[str, _Pending] = {}  # fingerprint: the first item with that text
+        for item in items:
+            assert item.briefing is not None
+            fingerprint = item.briefing.article.fingerprint
+            if fingerprint not in known:
+                fresh.setdefault(fingerprint, item)
+        stored = repository.add_articles(
+            session, [_to_add(item) for item in fresh.values()], self.actors
         )
-        _link_changes(session, article)
-        known[fingerprint] = repository.StoredArticle(article.id, item.source, article.title)
-        return FileResult(item.source, "added", None, article.title, article.id)
+        for (fingerprint, item), article in zip(fresh.items(), stored, strict=True):
+            _link_changes(session, article)
+            known[fingerprint] = repository.StoredArticle(article.id, item.source, article.title)
+        return [_stored_result(item, known, fresh) for item in items]
 
     def _write_one(self, item: _Pending) -> FileResult:
         try:
             with self.sessions.begin() as session:
-                result = self._store(session, item, self._stored_fingerprints(session, [item]))
+                [result] = self._store(session, [item], self._stored_fingerprints(session, [item]))
             self.actors.committed()
             return result
         except IntegrityError:
@@ -349,6 +340,34 @@ class Ingestor:
                 )
         except SQLAlchemyError as error:
             report.stopped = report.stopped or f"database error: {_first_line(error)}"
+
+
+def _to_add(item: _Pending) -> repository.ArticleToAdd:
+    assert item.briefing is not None
+    briefing = item.briefing
+    return repository.ArticleToAdd(
+        source=item.source,
+        title=briefing.title,
+        text=briefing.article.text,
+        summary=briefing.summary,
+        fingerprint=briefing.article.fingerprint,
+        raw_hash=item.raw_hash,
+        published_at=briefing.published,
+        statements=briefing.statements,
+        url=item.web.url if item.web else None,
+    )
+
+
+def _stored_result(
+    item: _Pending, known: dict[str, repository.StoredArticle], fresh: dict[str, _Pending]
+) -> FileResult:
+    """Added if ``item`` was written, else a duplicate of the article with the same text."""
+    assert item.briefing is not None
+    fingerprint = item.briefing.article.fingerprint
+    same = known[fingerprint]
+    if fresh.get(fingerprint) is item:
+        return FileResult(item.source, "added", None, same.title, same.id)
+    return FileResult(item.source, "duplicate", f"same text as {same.source}", same.title, same.id)
 
 
 def _actors_named(items: list[_Pending]) -> Iterator[ActorRef]:
@@ -394,9 +413,12 @@ def _link_changes(session: Session, article: repository.NewArticle) -> None:
     for statement in article.statements:
         terms = frozenset(statement.terms.split())
         earlier = earlier_by_actor.get(statement.actor_id, [])
-        related = [c for c in earlier if same_topic(terms, frozenset(c.terms.split()))]
-        for candidate in related:
-            if candidate.article_id != related[0].article_id:
+        related = (c for c in earlier if same_topic(terms, frozenset(c.terms.split())))
+        latest = next(related, None)  # newest first: read on only through its article
+        if latest is None:
+            continue
+        for candidate in chain((latest,), related):
+            if candidate.article_id != latest.article_id:
                 break
             kind = change_kind(candidate.stance, statement.stance)
             if kind is not None:

@@ -7,14 +7,17 @@ tokenizer built on sentencex (rule-based, offline) and a plain regular expressio
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import islice
 
 from sentencex import segment
+from sumy.nlp.stemmers import Stemmer
 
 LANGUAGE = "english"
 
-# sumy keeps only tokens that look like words (letters, inner apostrophes and hyphens).
-_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
+# sumy keeps only tokens that look like words (letters, inner apostrophes and hyphens):
+# runs of letters joined by single apostrophes or hyphens.
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -30,6 +33,16 @@ def words(sentence: str) -> list[str]:
 def has_words(sentence: str, count: int) -> bool:
     """Whether ``sentence`` has at least ``count`` word tokens, found without listing all."""
     return sum(1 for _ in islice(_WORD.finditer(sentence), count)) == count
+
+
+_english_stemmer = Stemmer(LANGUAGE)
+
+
+@lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """sumy's English stemmer (NLTK's Snowball), memoised: it dominates a sumy profile, and
+    summaries and change detection stem the same words."""
+    return _english_stemmer(word)
 
 
 class OfflineTokenizer:

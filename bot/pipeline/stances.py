@@ -10,13 +10,10 @@ the longer one wins, which is how "did not rule out"
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
-# The parser re.compile itself uses (no stubs): what each cue pattern can start with.
-from re import _constants as _op  # type: ignore[attr-defined]
-from re import _parser as _regex_parser  # type: ignore[attr-defined]
-from typing import Any
+from bot.pipeline.patterns import could_match, longest_first, openings
 
 _AUX = r"(?:has|have|had|is|are|was|were|will|would|did|does|do)"
 _NOT = r"(?:not|n't|never)"
@@ -300,54 +297,6 @@ _SPECIAL_CUES: list[tuple[str, dict[str, bool], list[str]]] = [
 _SPECIAL_GROUPS = [f"special{number}" for number in range(len(_SPECIAL_CUES))]
 
 
-def _first_characters(pattern: str) -> frozenset[str] | None:
-    """The characters a match of ``pattern`` can begin with; None if any may, or if it may
-    match nothing."""
-    parsed = _regex_parser.parse(pattern)
-    if parsed.state.flags & re.IGNORECASE:
-        return None
-    characters, may_be_empty = _starts(parsed)
-    return None if characters is None or may_be_empty else frozenset(characters)
-
-
-def _starts(items: Iterable[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
-    """What a parsed sequence's match can begin with (None: anything) and whether it can be
-    empty. Look-arounds and anchors take no character, so the next item decides."""
-    found: set[str] = set()
-    for op, argument in items:
-        if op in (_op.ASSERT, _op.ASSERT_NOT, _op.AT):
-            continue
-        if op is _op.LITERAL:
-            return found | {chr(argument)}, False
-        if op is _op.IN:
-            if any(kind is not _op.LITERAL for kind, _ in argument):
-                return None, False  # a range or a class such as \w
-            return found | {chr(value) for _, value in argument}, False
-        if op is _op.SUBPATTERN:
-            _, flags_on, _, inner = argument
-            if flags_on & re.IGNORECASE:
-                return None, False
-            characters, may_be_empty = _starts(inner)
-        elif op is _op.BRANCH:
-            branches = [_starts(branch) for branch in argument[1]]
-            if any(characters is None for characters, _ in branches):
-                return None, False
-            characters = set().union(*(characters or () for characters, _ in branches))
-            may_be_empty = any(empty for _, empty in branches)
-        elif op in (_op.MAX_REPEAT, _op.MIN_REPEAT):
-            least, _, repeated = argument
-            characters, may_be_empty = _starts(repeated)
-            may_be_empty = may_be_empty or least == 0
-        else:
-            return None, False
-        if characters is None:
-            return None, False
-        found |= characters
-        if not may_be_empty:
-            return found, False
-    return found, True
-
-
 def _either(patterns: list[str]) -> str:
     return "|".join(f"(?:{pattern})" for pattern in patterns) or "(?!)"
 
@@ -382,39 +331,35 @@ def _cues_pattern(can_start: Callable[[str], bool]) -> re.Pattern[str]:
 
 
 # re tries a pattern's alternatives one by one, so a pattern of all cues tries some 140 of
-# them at every word. Each cue pattern's possible first characters are known from its parse:
-# at a word that starts with "w", only the cues that can start with "w" are tried (those that
-# may start with anything, at every word), still in their order, so the matches are the same.
-_FIRST_CHARACTERS = {
-    pattern: _first_characters(pattern)
+# them at every word. Each cue pattern's literal openings are known from its parse ("will",
+# "would", "won't" …): only a word start where one of them stands is looked at (one trie of
+# all openings finds those), and there only the cues that can start with its first
+# character are tried, still in their order, so the matches are the same.
+_OPENINGS = {
+    pattern: openings(pattern)
     for patterns in (*CUES.values(), *(patterns for _, _, patterns in _SPECIAL_CUES))
     for pattern in patterns
 }
+_ALL_OPENINGS = frozenset().union(*_OPENINGS.values())
+_CUE_STARTS = re.compile(rf"(?<![\w-])(?={longest_first(_ALL_OPENINGS)})")
 
 
 def _may_start_with(character: str | None) -> Callable[[str], bool]:
     """Keeps the cue patterns that may start with ``character`` (None: with any at all)."""
 
     def may_start(pattern: str) -> bool:
-        first = _FIRST_CHARACTERS[pattern]
-        return first is None or (character is not None and character in first)
+        return any(opening[:1] in ("", character) for opening in _OPENINGS[pattern])
 
     return may_start
 
 
 _CUES_BY_FIRST_CHARACTER = {
     character: _cues_pattern(_may_start_with(character))
-    for character in set().union(*(first for first in _FIRST_CHARACTERS.values() if first))
+    for character in {opening[:1] for opening in _ALL_OPENINGS} - {""}
 }
-_CUES_STARTING_ANYWHERE = (
-    _cues_pattern(_may_start_with(None)) if None in _FIRST_CHARACTERS.values() else None
-)
-_WORD_STARTS = re.compile(
-    r"(?<![\w-])"
-    if _CUES_STARTING_ANYWHERE is not None
-    else r"(?<![\w-])(?=[" + "".join(map(re.escape, sorted(_CUES_BY_FIRST_CHARACTER))) + "])"
-)
+_CUES_STARTING_ANYWHERE = _cues_pattern(_may_start_with(None)) if "" in _ALL_OPENINGS else None
 _NO_POSITION = _compile(NO_POSITION)
+_NO_POSITION_OPENINGS = frozenset().union(*map(openings, NO_POSITION))
 
 
 def find_cues(sentence: str) -> list[Cue]:
@@ -426,8 +371,8 @@ def find_cues(sentence: str) -> list[Cue]:
     folded = _folded(sentence)
     by_stance: dict[str, list[Cue]] = {stance: [] for stance in CUES}
     special: list[Cue] = []
-    for word in _WORD_STARTS.finditer(folded):
-        at = word.start()
+    for cue_start in _CUE_STARTS.finditer(folded):
+        at = cue_start.start()
         here = _CUES_BY_FIRST_CHARACTER.get(folded[at : at + 1], _CUES_STARTING_ANYWHERE)
         match = here.match(folded, at) if here is not None else None
         if match is None:
@@ -451,4 +396,7 @@ def find_cues(sentence: str) -> list[Cue]:
 
 def cancelling_spans(sentence: str) -> list[tuple[int, int]]:
     """Spans of phrases such as "stopped short of" that cancel the cue right after them."""
-    return [(match.start(), match.end()) for match in _NO_POSITION.finditer(_folded(sentence))]
+    folded = _folded(sentence)
+    if not could_match(_NO_POSITION_OPENINGS, folded):
+        return []  # most sentences: no such phrase can start anywhere
+    return [(match.start(), match.end()) for match in _NO_POSITION.finditer(folded)]

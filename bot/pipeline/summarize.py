@@ -28,8 +28,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from itertools import combinations
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
@@ -42,7 +41,7 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
 from bot.pipeline.article import CleanArticle, comparison_key
-from bot.pipeline.sentences import LANGUAGE, OfflineTokenizer
+from bot.pipeline.sentences import LANGUAGE, OfflineTokenizer, stem
 
 DEFAULT_ALGORITHM = "briefbot"
 LEAD = "lead"
@@ -80,30 +79,39 @@ class _SumySummarizer(Protocol):
     ) -> tuple[Sentence, ...]: ...
 
 
-_english_stemmer = Stemmer(LANGUAGE)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _stem(word: str) -> str:
-    """sumy's English stemmer, memoised: NLTK's Snowball stemmer dominates a sumy profile."""
-    return _english_stemmer(word)
-
-
 class _CountingReduction(ReductionSummarizer):
     """sumy's Reduction with the same ratings computed with less Python per word and pair.
 
     sumy compares every word of one sentence with every word of the other in a Python loop;
     counting each word's occurrences in C gives the identical number several times faster.
-    It also lower-cases every word twice through a compatibility shim and keys every pair's
-    two additions by hashing the sentences' text; here each word is lower-cased once, each
-    sentence's log length is taken once, and the sums run by position, pair by pair in
-    sumy's order, so every rating is the same float.
+    It also lower-cases and stems every word of every sentence through a compatibility shim
+    and keys every pair's two additions by hashing the sentences' text; here what a word
+    rates as (its stem, or nothing for a stop word) is memoised, each sentence's log length
+    is taken once, and the sums run by position, pair by pair in sumy's order, skipping the
+    pairs that share no word (sumy adds 0.0 for those), so every rating is the same float.
     """
 
-    def _to_words_set(self, sentence: Sentence) -> list[str]:
+    def __init__(self, stemmer: Callable[[str], str]) -> None:
+        super().__init__(stemmer)
+        self._rated_as = self._memoised_rated_as()
+
+    @ReductionSummarizer.stop_words.setter
+    def stop_words(self, words: Iterable[str]) -> None:
+        ReductionSummarizer.stop_words.fset(self, words)
+        self._rated_as = self._memoised_rated_as()  # what a word rates as has changed
+
+    def _memoised_rated_as(self) -> Callable[[str], str | None]:
         stop_words, stem = self._stop_words, self._stemmer
-        lowered = (word.lower() for word in sentence.words)
-        return [stem(word) for word in lowered if word not in stop_words]
+
+        @functools.lru_cache(maxsize=1 << 16)
+        def rated_as(word: str) -> str | None:
+            lowered = word.lower()
+            return None if lowered in stop_words else stem(lowered)
+
+        return rated_as
+
+    def _to_words_set(self, sentence: Sentence) -> list[str]:
+        return [stem for stem in map(self._rated_as, sentence.words) if stem is not None]
 
     def rate_sentences(self, document: ObjectDocumentModel) -> defaultdict[Sentence, float]:
         """sumy's ratings, for a document whose sentences are distinct (``_sumy_document``
@@ -115,15 +123,16 @@ class _CountingReduction(ReductionSummarizer):
             math.log(len(sentence_words)) if sentence_words else 0.0 for sentence_words in words
         ]
         ratings = [0.0] * len(sentences)
-        for first, second in combinations(range(len(sentences)), 2):
-            if distinct[first].isdisjoint(distinct[second]):
-                rank = 0.0
-            else:
-                shared = sum(map(words[second].count, words[first]))
-                norm = logs[first] + logs[second]
+        for first in range(len(sentences)):
+            first_words, first_distinct, first_log = words[first], distinct[first], logs[first]
+            for second in range(first + 1, len(sentences)):
+                if first_distinct.isdisjoint(distinct[second]):
+                    continue
+                shared = sum(map(words[second].count, first_words))
+                norm = first_log + logs[second]
                 rank = 0.0 if norm == 0.0 else shared / norm
-            ratings[first] += rank
-            ratings[second] += rank
+                ratings[first] += rank
+                ratings[second] += rank
         rated: defaultdict[Sentence, float] = defaultdict(float)  # sumy's: a lone one reads 0.0
         if len(sentences) > 1:
             rated.update(zip(sentences, ratings, strict=True))
@@ -136,7 +145,7 @@ def _with_english_stop_words(summarizer: Any) -> Any:
 
 
 # Built once: sumy normalises the whole stop-word list every time it is assigned.
-_CENTRALITY = _with_english_stop_words(_CountingReduction(_stem))
+_CENTRALITY = _with_english_stop_words(_CountingReduction(stem))
 
 
 @functools.cache
@@ -214,12 +223,13 @@ def _briefbot_order(document: ObjectDocumentModel) -> list[int]:
     count = len(centrality)
     long_read = count > _LONG_READ_SENTENCES
     gain = [0.0] * count
+    sentences = document.sentences
     for rank, position in enumerate(centrality):
         worth = _in_summary_likelihood(rank / count) - _BREAK_EVEN_LIKELIHOOD
         if worth > 0 and position not in openers:
             # An elaboration tells a reader less than its paragraph's opener, at the same cost.
             worth *= _ELABORATION_WEIGHT
-        gain[position] = worth * len(document.sentences[position].words)
+        gain[position] = worth * len(sentences[position].words)
         if long_read:
             gain[position] *= _long_read_weight(position)
     order = sorted(range(count), key=lambda position: -gain[position])

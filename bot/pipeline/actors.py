@@ -405,14 +405,9 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
                 alone.add(names[0])
     text = "\n".join(sentences)
     # A single word opening a sentence and acting is a name if the article also writes it
-    # capitalised mid-sentence, or if it is no plural (never "Analysts said") and the article
-    # never writes it in lower case.
-    openers = {
-        word
-        for word in openers
-        if word in named_mid_sentence
-        or (not word.endswith("s") and not _written_in_lower_case(word, text))
-    }
+    # capitalised mid-sentence, or if it is no plural (never "Analysts said"); like every
+    # name, never if the article writes it in lower case.
+    openers = {word for word in openers if word in named_mid_sentence or not word.endswith("s")}
     return frozenset(
         word
         for word in (alone - in_longer_name) | openers

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import NamedTuple, Protocol
 
 from sqlalchemy import Select, bindparam, func, insert, select
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from storage.models import (
     Actor,
@@ -463,13 +463,14 @@ def actor_with_aliases(session: Session, actor_id: int) -> Actor | None:
     ).first()
 
 
-def _statements_query(actor_id: int) -> Select[Statement]:
+def _newest_first(actor_id: int) -> Select[int]:
+    """The ids of an actor's statements, newest article first, in reading order within an
+    article."""
     newest = func.coalesce(Article.published_at, Article.ingested_at)
     return (
-        select(Statement)
+        select(Statement.id)
         .join(Article, Article.id == Statement.article_id)
         .where(Statement.actor_id == actor_id)
-        .options(contains_eager(Statement.article), joinedload(Statement.reported_by))
         .order_by(newest.desc(), Article.id.desc(), Statement.sentence_index)
     )
 
@@ -477,11 +478,22 @@ def _statements_query(actor_id: int) -> Select[Statement]:
 def statements_for(
     session: Session, actor_id: int, *, limit: int | None = None, offset: int = 0
 ) -> Sequence[Statement]:
-    """An actor's statements, newest article first, in reading order within an article."""
-    query = _statements_query(actor_id).offset(offset)
+    """An actor's statements, newest article first, in reading order within an article.
+
+    The page is picked on ids first: sorting whole rows would carry every article's text
+    through the sort, and a talkative actor has thousands.
+    """
+    page = _newest_first(actor_id).offset(offset)
     if limit is not None:
-        query = query.limit(limit)
-    return session.scalars(query).all()
+        page = page.limit(limit)
+    ids = list(session.scalars(page))
+    loaded = session.scalars(
+        select(Statement)
+        .where(Statement.id.in_(ids))
+        .options(joinedload(Statement.article), joinedload(Statement.reported_by))
+    ).all()
+    by_id = {statement.id: statement for statement in loaded}
+    return [by_id[statement_id] for statement_id in ids]
 
 
 def count_statements(session: Session, actor_id: int) -> int:

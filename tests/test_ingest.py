@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.pipeline.actors import Registry
 from bot.pipeline.ingest import Ingestor
+from storage import repository
 from storage.db import open_database
 from storage.models import Article, Statement
 from tests.helpers import SEEDS, normalise
@@ -116,3 +117,23 @@ def test_a_read_only_database_stops_ingest_and_stores_nothing(registry, tmp_path
     assert report.stopped is not None and "database error" in report.stopped
     assert "readonly" in report.stopped.replace("-", "").replace(" ", "")
     assert _count(readonly, Article) == 0
+
+
+def test_an_actors_pages_run_newest_article_first_in_reading_order(sessions, registry) -> None:
+    Ingestor(sessions, registry).ingest_paths([SEEDS])
+    with sessions.begin() as session:
+        trump = repository.find_actor(session, "Trump").actor
+        assert trump is not None
+        everything = repository.statements_for(session, trump.id)
+        pages = [
+            statement
+            for offset in range(0, len(everything), 3)
+            for statement in repository.statements_for(session, trump.id, limit=3, offset=offset)
+        ]
+        order = [
+            (s.article.published_at or s.article.ingested_at, s.article_id, -s.sentence_index)
+            for s in everything
+        ]
+        assert [s.id for s in pages] == [s.id for s in everything]
+        assert len(everything) == repository.count_statements(session, trump.id) > 3
+        assert order == sorted(order, reverse=True)

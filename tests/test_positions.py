@@ -1078,3 +1078,57 @@ def test_it_said_it_would_is_the_company_of_the_sentence_before(registry) -> Non
         "Kelvo has launched a new music download service.\nIt said it would charge 79p a song.",
     )
     assert _pairs(statements) == [("Kelvo", "commit"), ("Kelvo", "commit")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Shares in Corvane fell.\nCorvane has quietly released a patch for its tills.",
+        "Shares in Corvane fell.\nCorvane closed 40 stores in the last quarter.",
+        "Shares in Corvane fell.\nCorvane is working on a cheaper handset.",
+        "Shares in Corvane fell.\nCorvane has thrown out the offer from its rival.",
+    ],
+)
+def test_what_an_actor_has_done_or_is_doing_is_its_position(registry, text: str) -> None:
+    assert [s.actor.name for s in _statements(registry, text)] == ["Corvane"]
+
+
+def test_a_deed_reported_in_the_passive_without_an_actor_as_agent_is_nobodys(registry) -> None:
+    statements = _statements(
+        registry,
+        "A claim by the Yerrow Group against Corvane has been thrown out by a judge in Leeds.",
+    )
+    assert statements == []
+
+
+def test_a_deed_must_follow_its_actor(registry) -> None:
+    statements = _statements(
+        registry, "The tills that Corvane sells were recalled after the stores closed 40 lanes."
+    )
+    assert statements == []
+
+
+def test_advising_users_to_act_is_a_demand(registry) -> None:
+    statements = _statements(
+        registry,
+        "Shares in Corvane fell.\nCorvane advised customers to switch off their tills.",
+    )
+    assert _pairs(statements) == [("Corvane", "demand")]
+
+
+def test_an_accusation_of_encouraging_others_asks_nothing_of_the_accuser(registry) -> None:
+    statements = _statements(
+        registry,
+        "The remark was criticised by the Green Party, which accused him of encouraging "
+        "people to drink.",
+    )
+    assert _pairs(statements) == [("Green Party", "refuse")]
+
+
+def test_having_no_need_to_act_is_a_refusal_and_choosing_to_act_a_commitment(registry) -> None:
+    statements = _statements(
+        registry,
+        "Shares in Corvane fell.\nCorvane said it had no need to update the tills.\n"
+        "Corvane said replacing the cords was a step it was choosing to take.",
+    )
+    assert _pairs(statements) == [("Corvane", "refuse"), ("Corvane", "commit")]

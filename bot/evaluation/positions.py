@@ -8,7 +8,7 @@ ingesting that article alone, split into `dev` (rules were written looking at th
 (tests/data/bbc_business_gold.yaml) was written before the extractor ever ran on business
 text: `dev` and `unseen` (never looked at while writing rules). The BBC tech gold
 (tests/data/bbc_tech_gold.yaml) was written blind, from the text alone, before the
-extractor ever ran on technology text: all of it is `unseen`.
+extractor ever ran on technology text; scored unseen through session 3, then `opened`.
 
 Run: ``briefbot evaluate positions`` (add ``--details`` for every miss and false hit; the
 unseen splits show only their counts, so reading the details never exposes
@@ -40,13 +40,13 @@ BBC_ARTICLES = DATA / "bbc-news-summary" / "article"
 POLITICS_GOLD = DATA / "bbc_politics_gold.yaml"
 BUSINESS_GOLD = DATA / "bbc_business_gold.yaml"
 TECH_GOLD = DATA / "bbc_tech_gold.yaml"
-HIDDEN = ("bbc-business-unseen", "bbc-tech-unseen")  # scored in aggregate only: misses never shown
+HIDDEN = ("bbc-business-unseen",)  # scored in aggregate only: misses never shown
 BBC_SETS = {  # row name: (gold file, split)
     "bbc-dev": (POLITICS_GOLD, "dev"),
     "bbc-opened": (POLITICS_GOLD, "opened"),
     "bbc-business-dev": (BUSINESS_GOLD, "dev"),
     "bbc-business-unseen": (BUSINESS_GOLD, "unseen"),
-    "bbc-tech-unseen": (TECH_GOLD, "unseen"),
+    "bbc-tech-opened": (TECH_GOLD, "opened"),
 }
 SETS = ("seed", *BBC_SETS)
 

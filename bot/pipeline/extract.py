@@ -64,7 +64,10 @@ _ACRONYM = re.compile(r"[A-Z]{2,6}")
 _NAME_AFTER = re.compile(r"\s+[A-Z]")
 _NAME_LINKS = frozenset({"of", "and", "for", "the", "&", "on"})
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|be|is|are)\s+(?:\w+ly\s+)?$")
-_PARTICIPLE = re.compile(r"\w+(?:ed|en)\b|sought\b|held\b|made\b", re.IGNORECASE)
+_PARTICIPLE = re.compile(
+    r"\w+(?:ed|en|wn)\b|(?:sought|held|made|shut|set|bought|sold|cut|done|begun|brought)\b",
+    re.IGNORECASE,
+)
 _INDEFINITE_ARTICLE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^\)?\s*,?\s*(?:who|which)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(

@@ -16,6 +16,12 @@ from dataclasses import dataclass
 from bot.pipeline.patterns import could_match, longest_first, openings
 
 _AUX = r"(?:has|have|had|is|are|was|were|will|would|did|does|do)"
+# Deeds that are decisions taken: a firm's or a government's reported action is its position.
+_ACTIONS_DONE = (
+    r"released|launched|awarded|issued|unveiled|introduced|closed|shut\s+down|bought|acquired|"
+    r"recalled|scrapped|axed|sued|donated|invested|appointed|hired|set\s+up|made\s+available|"
+    r"thrown\s+out|threw\s+out|banned|cancelled|canceled|withdrawn|withdrew|dropped"
+)
 _NOT = r"(?:not|n't|never)"
 
 CUES: dict[str, list[str]] = {
@@ -80,7 +86,8 @@ CUES: dict[str, list[str]] = {
         r"(?:denied|denies|deny|denying)\b",
         r"(?:questioned|questions)\s+(?:the|whether|why)",
         r"there\s+(?:would|will)\s+be\s+no\b",
-        r"(?:there\s+(?:is|was|are|were)|(?:saw|sees|see))\s+no\s+need\s+(?:for|to)\b",
+        r"(?:there\s+(?:is|was|are|were)|(?:saw|sees|see|has|had|have))\s+no\s+need\s+(?:for|to)\b",
+        r"(?:threw|thrown|throws|throw|throwing)\s+out\b",
         r"(?:is|was|are|were)\s+(?:completely\s+|totally\s+)?untrue",
         r"(?:uneasy|unhappy|concerned|worried)\s+(?:about|by)",
         r"(?:branded|brands|described|describes|called|calls|dismissed)\s+(?:\w+\s+){0,4}as\s+[\"“]",
@@ -100,6 +107,8 @@ CUES: dict[str, list[str]] = {
         r"(?:requires|required|require)\b(?!\s+(?:for|by|under)\b)",
         r"(?:insisted|insists|insist|insisting)\b",
         r"(?:urged|urges|urge|urging)\b",
+        # Never the gerund: "accused him of encouraging people to drink" asks nothing.
+        r"(?:advised|advises|advise|recommended|recommends|recommend|encouraged|encourages)\s+(?:\w+\s+){0,3}?(?:to\s+(?!be\b)[a-z]+|that)\b",
         r"(?:pushing|pushed|pushes|push)\s+for",
         r"(?:looking|looked|looks)\s+for",
         r"(?:seeking|sought|seeks|seek)\b",
@@ -140,6 +149,7 @@ CUES: dict[str, list[str]] = {
         r"(?:is|are|was|were|am|remains?)\s+(?:\w+ly\s+)?determined\s+to\b",
         r"(?:is|are|was|were|am)\s+(?:\w+ly\s+)?in\s+favour\s+of\b",
         r"(?:decided|decides|(?:has|have|had)\s+decided)\s+to\b",
+        r"(?:chose|chosen|chooses|choosing)\s+to\b",
         r"(?:threatened|threatens|threaten)\s+to\b",
         r"(?:approved|approves)\b",
         r"(?:voted|votes)\s+(?:for|in\s+favour)\b",
@@ -155,6 +165,13 @@ ADJACENT_CUES: dict[str, list[str]] = {
     # "We need $20bn", never "Ukraine's need for deterrence".
     "demand": [r"(?<!['’]s\s)needs?\s+(?!to\b|for\b|of\b)(?:at\s+least\s+|more\s+)?[$£€\d\w]"],
     "commit": [
+        # What the actor has done or is doing, right after it: "Microsoft has released a
+        # patch", "Chinese authorities closed 12,575 net cafes", "IBM is working on".
+        r"(?:(?:has|have)\s+(?:\w+ly\s+|also\s+|now\s+|already\s+|just\s+)?)?"
+        rf"(?:{_ACTIONS_DONE})\b",
+        r"(?:is|are)\s+(?:\w+ly\s+|also\s+|now\s+|already\s+)?(?:working\s+on|developing|"
+        r"investigating|testing|trialling|rolling\s+out|recalling|replacing|releasing|unveiling|"
+        r"funding|expanding|setting\s+up|buying|acquiring|suing)\b",
         r"(?:will|shall|'ll)\s+(?:definitely\s+|also\s+|now\s+|still\s+|certainly\s+)?"
         r"(?!definitely\b|also\b|now\b|still\b|certainly\b|not\b|never\b|be\b|have\b|play\b|need\b|likely\b|remain\b|continue\b|depend\b|"
         r"face\b|see\b|become\b|mean\b|come\b|seem\b|appear\b|prove\b|get\b|find\b|lead\b|"

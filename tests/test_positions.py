@@ -1132,3 +1132,64 @@ def test_having_no_need_to_act_is_a_refusal_and_choosing_to_act_a_commitment(reg
         "Corvane said replacing the cords was a step it was choosing to take.",
     )
     assert _pairs(statements) == [("Corvane", "refuse"), ("Corvane", "commit")]
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "stance"),
+    [
+        (
+            "The Committee to Protect Farmers is asking shops to pay more.",
+            "Committee to Protect Farmers",
+            "demand",
+        ),
+        (
+            "Forum for the Future has called for a deposit on old phones.",
+            "Forum for the Future",
+            "demand",
+        ),
+        (
+            "Yesterday Lanark Valley Digital Works (LVDW) said it would build the network.",
+            "Lanark Valley Digital Works",
+            "commit",
+        ),
+        ("Peruvian authorities closed 40 mines last year.", "Peru", "commit"),
+        ("Its progress stalled when Polish MEPs rejected the plan.", "Polish MEPs", "refuse"),
+    ],
+)
+def test_bodies_and_groups_the_registry_never_saw_are_discovered(
+    registry, text: str, actor: str, stance: str
+) -> None:
+    assert _pairs(_statements(registry, text)) == [(actor, stance)]
+
+
+def test_initials_after_a_name_become_its_alias_and_stand_for_it_later(registry) -> None:
+    statements = _statements(
+        registry,
+        "The board chose Lanark Valley Digital Works (LVDW) for the job.\n"
+        "LVDW will oversee the choice of sites.",
+    )
+    assert _pairs(statements) == [("Lanark Valley Digital Works", "commit")]
+    assert "LVDW" in statements[0].actor.aliases
+
+
+def test_an_adjective_no_country_name_opens_is_no_country(registry) -> None:
+    assert _statements(registry, "Last year Fooish authorities closed 40 mines.") == []
+
+
+def test_a_relative_clause_between_a_subject_and_will_leaves_it_the_subject(registry) -> None:
+    statements = _statements(
+        registry,
+        "Shares in Corvane fell.\n"
+        "Corvane, which has been building the chip for three years, will unveil it in May.",
+    )
+    assert _pairs(statements) == [("Corvane", "commit")]
+
+
+def test_i_hope_and_looking_to_are_open(registry) -> None:
+    statements = _statements(
+        registry,
+        '"I hope this day will focus people," Ada Quill, director of the Yerrow Trust, said.\n'
+        "The Yerrow Trust is looking to do a bigger trial later this year.",
+    )
+    assert ("Ada Quill", "open") in _pairs(statements)
+    assert ("Yerrow Trust", "open") in _pairs(statements)

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -138,14 +139,20 @@ _ORG = _opening_with(
     "[A-Z]",  # of up to six capitalised words, each perhaps linked to the next
     r"[\w'’-]",
     rf"[\w'’&.-]*{_LINKED}(?:{_CAP}{_LINKED}){{0,5}}(?:{_ORG_HEADS})"
-    rf"(?:\s+(?:of|for)\s+{_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,2}})?"  # "Union of Journalists"
+    # "Union of Journalists", "Forum for the Future", "Committee to Protect Journalists"
+    rf"(?:\s+(?:of|for|to)\s+(?:the\s+)?{_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,2}})?"
     r"(?![\w-]|\s+[A-Z][a-z])",  # "International Monetary Fund" does not end at "International"
 )
-# "Department for Trade and Industry": the head noun comes first.
-_HEADS_FIRST = ("Department", "Ministry", "Office")
+# "Department for Trade and Industry", "Forum for the Future", "Committee to Protect
+# Journalists": the head noun comes first.
+_HEADS_FIRST = (
+    *("Department", "Ministry", "Office", "Committee", "Campaign", "Coalition", "Forum"),
+    *("Foundation", "Institute", "Council", "Commission", "Society", "Alliance", "League"),
+    *("Federation", "Confederation", "Association", "Union", "Movement"),
+)
 _ORG_HEAD_FIRST = re.compile(
     _longest_at_word_start(_HEADS_FIRST, r"[\w'’-]")
-    + rf"\s+(?:of|for)\s+(?:the\s+)?{_CAP}(?:\s+(?:(?:and|&)\s+)?(?!The\b){_CAP})*"
+    + rf"\s+(?:of|for|to)\s+(?:the\s+)?{_CAP}(?:\s+(?:(?:and|&)\s+)?(?!The\b){_CAP})*"
 )
 # Words that may open a two-word body's name ("Scottish Executive", "Home Office") though
 # they never open a person's.
@@ -209,7 +216,8 @@ _COUNTRY_FIRST_WORD = re.compile(
 # parties", "finance ministers" (a quantifier, "many countries", names no group).
 _GROUP_HEADS = _words(
     """
-    countries nations states governments parties groups ministers MPs peers unions
+    countries nations states governments parties groups ministers MPs MEPs MSPs peers unions
+    senators lawmakers legislators authorities
     campaigners leaders officials teachers doctors employers bosses chiefs backbenchers
     rebels critics activists councils companies firms banks airlines carriers investors
     retailers manufacturers carmakers insurers lenders shareholders regulators
@@ -220,6 +228,12 @@ _GROUP_HEAD = re.compile(r"\b(?:" + "|".join(sorted(_GROUP_HEADS)) + r")(?![\w'�
 _WORD = re.compile(r"\w+")
 # The one or two words before a group's head noun (searched in a short window before it).
 _GROUP_MODIFIERS = re.compile(r"(?:(?<![\w'’-])([a-z][\w-]+)\s+)?(?<![\w'’-])([a-z][\w-]+)\s+$")
+# Elected members set apart by their nation: "Polish MEPs" (never "European nations", the
+# object of a verb as often as a group that acts).
+_MEMBERS_OF_A_NATION = re.compile(
+    r"(?<![\w'’-])[A-Z][a-z]+(?:ish|ese|ian|ean|an)\s+(?:MEPs|MPs|MSPs|senators|lawmakers|"
+    r"legislators)(?![\w'’-])"
+)
 _NOT_GROUP_MODIFIERS = _words(
     """
     many other some all both two three four five several most these those such their our its
@@ -356,6 +370,7 @@ def _mention(actor: ActorRef, sentence: str, start: int, end: int) -> Mention:
 _SOVEREIGN = re.compile(r"(?<![\w-])[Tt]he\s+(Queen|King|Pope)(?![\w'’-])(?!\s+(?:of\s+)?[A-Z])")
 _PEOPLE_OF_A_PLACE = re.compile(r"(?<![\w'’-])[A-Z][a-z]+(?:ians|eans|icans|landers)(?![\w'’-])")
 _CAPITALISED_WORD_BEFORE = re.compile(r"([A-Z][\w'’.-]*)\s+$")
+_ARTICLES = frozenset({"The", "A", "An"})
 # Adjectives of nationality ("Indonesian", "Chinese") are capitalised but name no one.
 _NATIONALITY_ENDING = re.compile(r"(?:ese|ish)$")
 _DEMONYM = re.compile(r"\w+(?:ian|ians|ese|ish|ean|can|cans)$")
@@ -482,6 +497,17 @@ def discovered_mentions(
             found.append(_mention(actor, sentence, start, end))
             spans.append((start, end))
 
+    for match in _AUTHORITIES_OF_A_NATION.finditer(sentence):
+        if country := _country_of_demonym(match["nationality"]):
+            add(ActorRef(country, "country"), match.start(), match.end())
+    if "(" in sentence:
+        for match in _NAME_WITH_ITS_INITIALS.finditer(sentence):
+            initials = match["initials"]
+            if name := _name_spelled_by(match["name"], initials):
+                start = match.end("name") - len(name)
+                add(ActorRef(name, "organisation", aliases=(initials,)), start, match.end())
+    for match in _MEMBERS_OF_A_NATION.finditer(sentence):
+        add(ActorRef(match.group(), "group"), match.start(), match.end())
     for start, end in _plural_groups(sentence):
         if any(0 < start - taken_end <= 1 for _, taken_end in spans):
             continue  # "Labour campaign chiefs", "G8 ministers" speak as Labour, the G8
@@ -502,7 +528,9 @@ def discovered_mentions(
             add(ActorRef(sentence[start:end], "country"), start, end)
     if any(map(sentence.__contains__, _HEADS_FIRST)):  # most sentences: none of them
         for match in _ORG_HEAD_FIRST.finditer(sentence):
-            add(ActorRef(match.group(), "organisation"), match.start(), match.end())
+            before = _CAPITALISED_WORD_BEFORE.search(sentence, 0, match.start())
+            if before is None or before.group(1) in _ARTICLES:  # not "National Union of …"
+                add(ActorRef(match.group(), "organisation"), match.start(), match.end())
     for match in _ORG.finditer(sentence):
         # "But the Scottish Executive": the name starts after the sentence's own words.
         lead = _ORG_LEAD.match(match.group())
@@ -555,6 +583,64 @@ def discovered_mentions(
             if match.group() in names:
                 add(ActorRef(match.group(), "organisation"), match.start(), match.end())
     return found
+
+
+# "Chinese authorities closed 12,575 net cafes": the country acts.
+_IRREGULAR_DEMONYMS = {
+    "American": "United States",
+    "French": "France",
+    "Dutch": "Netherlands",
+    "Danish": "Denmark",
+    "Swiss": "Switzerland",
+    "Greek": "Greece",
+    "Russian": "Russia",
+    "Turkish": "Turkey",
+}
+_AUTHORITIES_OF_A_NATION = re.compile(
+    rf"(?<![\w'’-])(?P<nationality>{'|'.join(_IRREGULAR_DEMONYMS)}|[A-Z][a-z]+(?:ese|ish|ian|an|i))"
+    r"\s+(?:authorities|government|regime)\b"
+)
+_COUNTRY_NAMES = sorted(name for names in _COUNTRIES_BY_FIRST_WORD.values() for name in names)
+
+
+@cache
+def _country_of_demonym(nationality: str) -> str | None:
+    """The country whose name shares the longest opening with the adjective: "Peruvian"
+    Peru, "Chinese" China, "Polish" Poland (the shorter name of a tie); None when fewer than
+    four letters are shared ("Scottish"), three for an "-ish" ("Spanish")."""
+    if nationality in _IRREGULAR_DEMONYMS:
+        return _IRREGULAR_DEMONYMS[nationality]
+    shared = {name: _shared_opening(name, nationality) for name in _COUNTRY_NAMES}
+    longest = max(shared.values())
+    if longest < 4 and not (longest == 3 and nationality.endswith("ish")):
+        return None
+    country = min((name for name, length in shared.items() if length == longest), key=len)
+    return None if country.startswith(f"{nationality} ") else country  # "British Indian Ocean …"
+
+
+def _shared_opening(first: str, second: str) -> int:
+    """How many letters the two open with in common."""
+    for at, (a, b) in enumerate(zip(first, second, strict=False)):
+        if a != b:
+            return at
+    return min(len(first), len(second))
+
+
+# "Arts Alliance Digital Cinema (AADC)": a name followed by its initials is a body's.
+_NAME_WITH_ITS_INITIALS = re.compile(
+    rf"(?P<name>{_CAP}(?:{_LINKED}{_CAP}){{1,7}})\s+\((?P<initials>[A-Z]{{2,6}})\)"
+)
+
+
+def _name_spelled_by(run: str, initials: str) -> str | None:
+    """The end of ``run`` whose capitalised words ``initials`` spell: "In May Lanark Valley
+    Works (LVW)" is "Lanark Valley Works"."""
+    words = run.split()
+    while words and words[0][0].isupper():
+        if "".join(word[0] for word in words if word[0].isupper()) == initials:
+            return " ".join(words)
+        words.pop(0)
+    return None
 
 
 def _plural_groups(sentence: str) -> Iterator[tuple[int, int]]:

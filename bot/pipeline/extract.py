@@ -70,6 +70,7 @@ _PARTICIPLE = re.compile(
 )
 _INDEFINITE_ARTICLE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^\)?\s*,?\s*(?:who|which)\b", re.IGNORECASE)
+_RELATIVE_ASIDE = re.compile(r",\s+(?:who|which)\s[^,]{1,120},\s*")
 _CLAUSE_BREAK = re.compile(
     r";|:\s|\s[–—]\s|,\s+(?:but|whereas|although|though)\s|,\s+while\s+(?!\w+ing\b)",
     re.IGNORECASE,
@@ -990,6 +991,8 @@ def _resolve_within(word: str, earlier: list[ActorRef]) -> ActorRef | None:
 
 def _eligible_subject(sentence: str, candidate: _Candidate, cue: stances.Cue) -> bool:
     between = sentence[candidate.end : cue.start]
+    if cue.adjacent and (aside := _RELATIVE_ASIDE.match(between)):
+        between = between[aside.end() :]  # "Sony, who have worked on it for years, will unveil"
     if cue.adjacent and not _ADJACENT.match(between):
         return False
     if _RELATIVE.match(between):

@@ -20,7 +20,7 @@ _AUX = r"(?:has|have|had|is|are|was|were|will|would|did|does|do)"
 _ACTIONS_DONE = (
     r"released|launched|awarded|issued|unveiled|introduced|closed|shut\s+down|bought|acquired|"
     r"recalled|scrapped|axed|sued|donated|invested|appointed|hired|set\s+up|made\s+available|"
-    r"thrown\s+out|threw\s+out|banned|cancelled|canceled|withdrawn|withdrew|dropped"
+    r"banned|cancelled|canceled|withdrawn|withdrew|dropped"
 )
 _NOT = r"(?:not|n't|never)"
 
@@ -52,7 +52,8 @@ CUES: dict[str, list[str]] = {
         r"(?:is|are|was|were|am)\s+(?:\w+ly\s+)?(?:ready|prepared)\s+to\b",
         r"(?:has|have|had)\s+(?:\w+\s+)?plans\s+(?:for|to)\b",
         r"(?:is|are|was|were)\s+(?:being\s+)?(?:evaluated|reviewed|examined)\b",
-        r"(?:am|is|are|was|were)\s+(?:\w+ly\s+)?looking\s+(?:at|into)\b",
+        r"(?:am|is|are|was|were)\s+(?:\w+ly\s+)?looking\s+(?:at|into|to)\b",
+        r"(?:i|we)\s+(?:\w+ly\s+)?hope\b",
         r"(?:aims?|aimed|aiming)\s+to\b",
         r"(?:expects?|expected)\s+to\s+(?!be\b)",
         r"(?:is|are|was|were|am)\s+(?:\w+ly\s+)?keen\s+to\b",

@@ -9,6 +9,8 @@ ingesting that article alone, split into `dev` (rules were written looking at th
 text: `dev` and `unseen` (never looked at while writing rules). The BBC tech gold
 (tests/data/bbc_tech_gold.yaml) was written blind, from the text alone, before the
 extractor ever ran on technology text; scored unseen through session 3, then `opened`.
+The BBC entertainment and sport gold (tests/data/bbc_entertainment_gold.yaml,
+tests/data/bbc_sport_gold.yaml) were written blind in session 4: all `unseen`.
 
 Run: ``briefbot evaluate positions`` (add ``--details`` for every miss and false hit; the
 unseen splits show only their counts, so reading the details never exposes
@@ -40,13 +42,21 @@ BBC_ARTICLES = DATA / "bbc-news-summary" / "article"
 POLITICS_GOLD = DATA / "bbc_politics_gold.yaml"
 BUSINESS_GOLD = DATA / "bbc_business_gold.yaml"
 TECH_GOLD = DATA / "bbc_tech_gold.yaml"
-HIDDEN = ("bbc-business-unseen",)  # scored in aggregate only: misses never shown
+ENTERTAINMENT_GOLD = DATA / "bbc_entertainment_gold.yaml"
+SPORT_GOLD = DATA / "bbc_sport_gold.yaml"
+HIDDEN = (
+    "bbc-business-unseen",
+    "bbc-entertainment-unseen",
+    "bbc-sport-unseen",
+)  # scored in aggregate only: misses never shown
 BBC_SETS = {  # row name: (gold file, split)
     "bbc-dev": (POLITICS_GOLD, "dev"),
     "bbc-opened": (POLITICS_GOLD, "opened"),
     "bbc-business-dev": (BUSINESS_GOLD, "dev"),
     "bbc-business-unseen": (BUSINESS_GOLD, "unseen"),
     "bbc-tech-opened": (TECH_GOLD, "opened"),
+    "bbc-entertainment-unseen": (ENTERTAINMENT_GOLD, "unseen"),
+    "bbc-sport-unseen": (SPORT_GOLD, "unseen"),
 }
 SETS = ("seed", *BBC_SETS)
 
@@ -218,7 +228,7 @@ def _evaluate(wanted: Collection[str]) -> dict[str, Score]:
 
 def _row(name: str, score: Score) -> str:
     return (
-        f"{name:<20} {score.recall:>7.3f} {score.precision:>9.3f} {score.stance_accuracy:>8.3f}"
+        f"{name:<24} {score.recall:>7.3f} {score.precision:>9.3f} {score.stance_accuracy:>8.3f}"
         f" {score.found:>4}/{score.expected:<4} {score.acceptable:>4}/{score.returned:<4}"
         f" {score.aliases_resolved:>3}/{score.aliases:<4} {score.actorless:>9}"
     )
@@ -253,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 0
     print(
-        f"{'gold':<20} {'recall':>7} {'precision':>9} {'stance':>8} {'found':>9} {'acceptable':>9} aliases  no-actor"
+        f"{'gold':<24} {'recall':>7} {'precision':>9} {'stance':>8} {'found':>9} {'acceptable':>9} aliases  no-actor"
     )
     for name, score in results.items():
         print(_row(name, score))

@@ -1193,3 +1193,15 @@ def test_i_hope_and_looking_to_are_open(registry) -> None:
     )
     assert ("Ada Quill", "open") in _pairs(statements)
     assert ("Yerrow Trust", "open") in _pairs(statements)
+
+
+def test_a_body_named_at_the_end_of_a_sentence_leaves_out_the_full_stop(registry) -> None:
+    statements = _statements(
+        registry,
+        "The report was written by Ada Quill, an adviser at the Forum for the Future.\n"
+        "The German Embassy and the Forum for the Future have all contributed to the fund.",
+    )
+    assert sorted(_pairs(statements)) == [
+        ("Forum for the Future", "commit"),
+        ("German Embassy", "commit"),
+    ]

@@ -123,7 +123,7 @@ _ORG_HEADS = (
     r"Federation|Trust|Society|Service|Board|Court|Assembly|Foundation|Organi[sz]ation|Forum|"
     r"League|Inspectorate|Executive|Treasury|Commission|Congress|Senate|Cabinet|Watch|"
     r"International|Network|Institute|Alliance|Coalition|Movement|Campaign|Partnership|Police|"
-    r"Tribunal|Parliament|"
+    r"Tribunal|Parliament|Embassy|"
     # Companies and titles: "Menatep Group", "British Airways", "Financial Times".
     r"Group|Corporation|Corp|Company|Holdings|Airways|Airlines|Motors|Telecom|Industries|"
     r"Times|Post|Journal"
@@ -530,22 +530,24 @@ def discovered_mentions(
         for match in _ORG_HEAD_FIRST.finditer(sentence):
             before = _CAPITALISED_WORD_BEFORE.search(sentence, 0, match.start())
             if before is None or before.group(1) in _ARTICLES:  # not "National Union of …"
-                add(ActorRef(match.group(), "organisation"), match.start(), match.end())
+                end = match.end() - match.group().endswith(".")  # the sentence's full stop
+                add(ActorRef(sentence[match.start() : end], "organisation"), match.start(), end)
     for match in _ORG.finditer(sentence):
         # "But the Scottish Executive": the name starts after the sentence's own words.
         lead = _ORG_LEAD.match(match.group())
         start = match.start() + (lead.end() if lead and lead.end() < len(match.group()) else 0)
-        name = sentence[start : match.end()]
-        first = name.split()[0]
-        if first in _NOT_FIRST and len(name.split()) == 2 and first not in _ORG_MODIFIERS:
-            continue
-        short = _COMPANY_SUFFIX.sub("", name)
-        everyday = (short,) if short != name and short.split()[0] not in _NOT_FIRST else ()
-        add(
-            ActorRef(name, "organisation", aliases=everyday, party=name.endswith("Party")),
-            start,
-            match.end(),
-        )
+        for body_start, body_end in _listed_bodies(sentence, start, match.end()):
+            name = sentence[body_start:body_end]
+            first = name.split()[0]
+            if first in _NOT_FIRST and len(name.split()) == 2 and first not in _ORG_MODIFIERS:
+                continue
+            short = _COMPANY_SUFFIX.sub("", name)
+            everyday = (short,) if short != name and short.split()[0] not in _NOT_FIRST else ()
+            add(
+                ActorRef(name, "organisation", aliases=everyday, party=name.endswith("Party")),
+                body_start,
+                body_end,
+            )
     for match in _TITLED.finditer(sentence):
         title, name = match["title"], match["name"]
         parts = name.split()
@@ -641,6 +643,19 @@ def _name_spelled_by(run: str, initials: str) -> str | None:
             return " ".join(words)
         words.pop(0)
     return None
+
+
+# "the German Embassy and the Soros Foundation": after a head noun, "and" starts another body
+# ("Department of Trade and Industry" has none before it).
+_HEAD_THEN_AND = re.compile(rf"\b(?:{_ORG_HEADS})(?P<link>\s+(?:and|&)\s+(?:the\s+)?)(?=[A-Z])")
+
+
+def _listed_bodies(sentence: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """The spans of the bodies one capitalised run from ``start`` to ``end`` names."""
+    while link := _HEAD_THEN_AND.search(sentence, start, end):
+        yield start, link.start("link")
+        start = link.end()
+    yield start, end
 
 
 def _plural_groups(sentence: str) -> Iterator[tuple[int, int]]:

@@ -20,7 +20,7 @@ _AUX = r"(?:has|have|had|is|are|was|were|will|would|did|does|do)"
 _ACTIONS_DONE = (
     r"released|launched|awarded|issued|unveiled|introduced|closed|shut\s+down|bought|acquired|"
     r"recalled|scrapped|axed|sued|donated|invested|appointed|hired|set\s+up|made\s+available|"
-    r"banned|cancelled|canceled|withdrawn|withdrew|dropped"
+    r"contributed|pushed\s+through|banned|cancelled|canceled|withdrawn|withdrew|dropped"
 )
 _NOT = r"(?:not|n't|never)"
 
@@ -168,7 +168,7 @@ ADJACENT_CUES: dict[str, list[str]] = {
     "commit": [
         # What the actor has done or is doing, right after it: "Microsoft has released a
         # patch", "Chinese authorities closed 12,575 net cafes", "IBM is working on".
-        r"(?:(?:has|have)\s+(?:\w+ly\s+|also\s+|now\s+|already\s+|just\s+)?)?"
+        r"(?:(?:has|have)\s+(?:\w+ly\s+|also\s+|now\s+|already\s+|just\s+|all\s+)?)?"
         rf"(?:{_ACTIONS_DONE})\b",
         r"(?:is|are)\s+(?:\w+ly\s+|also\s+|now\s+|already\s+)?(?:working\s+on|developing|"
         r"investigating|testing|trialling|rolling\s+out|recalling|replacing|releasing|unveiling|"

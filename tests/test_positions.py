@@ -1205,3 +1205,11 @@ def test_a_body_named_at_the_end_of_a_sentence_leaves_out_the_full_stop(registry
         ("Forum for the Future", "commit"),
         ("German Embassy", "commit"),
     ]
+
+
+@pytest.mark.parametrize(
+    "deed", ["has signed the striker", "suspended its coach", "has resigned", "stepped down"]
+)
+def test_signing_suspending_and_resigning_are_deeds(registry, deed: str) -> None:
+    statements = _statements(registry, f"Shares in Corvane fell.\nCorvane {deed} on Monday.")
+    assert _pairs(statements) == [("Corvane", "commit")]

@@ -20,7 +20,8 @@ _AUX = r"(?:has|have|had|is|are|was|were|will|would|did|does|do)"
 _ACTIONS_DONE = (
     r"released|launched|awarded|issued|unveiled|introduced|closed|shut\s+down|bought|acquired|"
     r"recalled|scrapped|axed|sued|donated|invested|appointed|hired|set\s+up|made\s+available|"
-    r"contributed|pushed\s+through|banned|cancelled|canceled|withdrawn|withdrew|dropped"
+    r"contributed|pushed\s+through|banned|cancelled|canceled|withdrawn|withdrew|dropped|signed|"
+    r"suspended|fined|sacked|resigned|retired|quit|stepped\s+down"
 )
 _NOT = r"(?:not|n't|never)"
 

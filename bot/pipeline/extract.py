@@ -75,7 +75,11 @@ _CLAUSE_BREAK = re.compile(
     r";|:\s|\s[–—]\s|,\s+(?:but|whereas|although|though)\s|,\s+while\s+(?!\w+ing\b)",
     re.IGNORECASE,
 )
-_ADJACENT = re.compile(r"^(?:['’]s)?\s*(?:(?:also|now|still|definitely|soon|then|certainly)\s+)?$")
+# Between an actor and an adjacent cue: "Microsoft will", "Microsoft has quietly released".
+_ADJACENT = re.compile(
+    r"^(?:['’]s)?\s*(?:(?:has|have)\s+(?:\w+ly\s+|already\s+|just\s+|all\s+)?)?"
+    r"(?:(?:also|now|still|definitely|soon|then|certainly)\s+)?$"
+)
 # "they will vote against": a pronoun is the subject only with nothing but auxiliaries between.
 _AUXILIARIES_ONLY = re.compile(
     r"^(?:['’]s)?\s*(?:(?:will|would|shall|has|have|had|is|are|was|were|do|does|did|also|now|"

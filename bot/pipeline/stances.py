@@ -38,7 +38,7 @@ CUES: dict[str, list[str]] = {
         r"(?:is|are|was|were)\s+open\s+to",
         r"open\s+to\s+(?:the\s+idea|talks|negotiations|discussions)",
         r"propos(?:ed|es|ing)\b",
-        r"(?:hopes|hoped|hoping|hope\s+(?:to|that))\b",
+        r"(?:hopes|hoped|hoping|hope\s+(?:to|that|this|these|it|we|they|you|our|their))\b",
         r"(?:wants?|wanted|wanting)\s+(?:to\b|\w+\s+to\b)",
         r"(?:is|are|was|were)\s+(?:intending|planning|preparing)\s+to",
         r"(?:plans?|planned|intends?|intended)\s+to",
@@ -54,7 +54,6 @@ CUES: dict[str, list[str]] = {
         r"(?:has|have|had)\s+(?:\w+\s+)?plans\s+(?:for|to)\b",
         r"(?:is|are|was|were)\s+(?:being\s+)?(?:evaluated|reviewed|examined)\b",
         r"(?:am|is|are|was|were)\s+(?:\w+ly\s+)?looking\s+(?:at|into|to)\b",
-        r"(?:i|we)\s+(?:\w+ly\s+)?hope\b",
         r"(?:aims?|aimed|aiming)\s+to\b",
         r"(?:expects?|expected)\s+to\s+(?!be\b)",
         r"(?:is|are|was|were|am)\s+(?:\w+ly\s+)?keen\s+to\b",
@@ -168,8 +167,8 @@ ADJACENT_CUES: dict[str, list[str]] = {
     "demand": [r"(?<!['’]s\s)needs?\s+(?!to\b|for\b|of\b)(?:at\s+least\s+|more\s+)?[$£€\d\w]"],
     "commit": [
         # What the actor has done or is doing, right after it: "Microsoft has released a
-        # patch", "Chinese authorities closed 12,575 net cafes", "IBM is working on".
-        r"(?:(?:has|have)\s+(?:\w+ly\s+|also\s+|now\s+|already\s+|just\s+|all\s+)?)?"
+        # patch", "Chinese authorities closed 12,575 net cafes", "IBM is working on". The
+        # cue starts at the deed: a cue opening at every "has" would cost more.
         rf"(?:{_ACTIONS_DONE})\b",
         r"(?:is|are)\s+(?:\w+ly\s+|also\s+|now\s+|already\s+)?(?:working\s+on|developing|"
         r"investigating|testing|trialling|rolling\s+out|recalling|replacing|releasing|unveiling|"

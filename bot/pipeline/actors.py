@@ -659,7 +659,9 @@ _HEAD_THEN_AND = re.compile(rf"\b(?:{_ORG_HEADS})(?P<link>\s+(?:and|&)\s+(?:the\
 
 def _listed_bodies(sentence: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """The spans of the bodies one capitalised run from ``start`` to ``end`` names."""
-    while link := _HEAD_THEN_AND.search(sentence, start, end):
+    while (sentence.find(" and ", start, end) >= 0 or sentence.find(" & ", start, end) >= 0) and (
+        link := _HEAD_THEN_AND.search(sentence, start, end)
+    ):
         yield start, link.start("link")
         start = link.end()
     yield start, end

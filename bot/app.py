@@ -6,7 +6,8 @@ and, once started, opens the database (``post_init``), lists the commands with
 setMyCommands, starts the fan-out worker (sending through
 ``handlers.telegram_delivery.BotSender``) and puts the jobs of ``bot.jobs`` on the JobQueue
 (``schedule_jobs``); ``post_stop`` hands back unfinished deliveries and ``post_shutdown``
-closes the database.
+closes the database. ``started`` runs it the way ``run_polling`` would, and ``run`` serves
+with it until a stop signal, which may come at any step of the start-up too.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import timedelta
 from typing import Any
 
@@ -68,6 +69,9 @@ MISSING_TOKEN = (
 ALERT_EVERY = 600.0  # the same error is reported to the admins at most this often (seconds)
 DATABASE = "database"  # bot_data: (engine, sessions) opened before start-up, if any
 LEADERSHIP, LEADERSHIP_LOST = "leadership", "leadership_lost"  # bot_data keys
+STOP = "stop"  # bot_data: stops serving (what a stop signal does)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+POLL_TIMEOUT = timedelta(seconds=10)  # getUpdates long poll, as run_polling's
 
 BotApp = Application[Any, Any, Any, Any, Any, Any]
 # Inline queries arrive only if asked for here (and inline mode is on with @BotFather).
@@ -103,15 +107,6 @@ class RedactSecrets(logging.Filter):
             record.exc_text = self.redact(record.exc_text)
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
-        return True
-
-
-class NoStartupTraceback(logging.Filter):
-    """PTB logs a failed start with a traceback; ``run`` explains it in one line instead."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if "Bootstrap Initialize" in record.getMessage():
-            record.exc_info, record.exc_text = None, None
         return True
 
 
@@ -372,7 +367,65 @@ async def watch_leadership(context: CallbackContext[Any, Any, Any, Any]) -> None
         return
     log.error("lost the leadership lock; stopping so that only one process serves the bot")
     context.bot_data[LEADERSHIP_LOST] = True
-    context.application.stop_running()
+    context.bot_data[STOP]()
+
+
+@asynccontextmanager
+async def started(
+    application: BotApp, *, poll_timeout: timedelta = POLL_TIMEOUT
+) -> AsyncIterator[BotApp]:
+    """``application`` serving as ``run_polling`` serves it: initialise, ``post_init``, poll,
+    start. On leaving, also when a start-up step fails or is cancelled halfway, what was
+    started is stopped (then ``post_stop``), and it is shut down (then ``post_shutdown``)."""
+    updater = application.updater
+    assert updater is not None
+
+    def report_polling_error(error: TelegramError) -> None:
+        application.create_task(application.process_error(update=None, error=error))
+
+    try:
+        await application.initialize()
+        if application.post_init:
+            await application.post_init(application)
+        await updater.start_polling(
+            timeout=poll_timeout,
+            allowed_updates=ALLOWED_UPDATES,
+            error_callback=report_polling_error,
+        )
+        await application.start()
+        yield application
+    finally:
+        if updater.running:
+            await updater.stop()
+        if application.running:
+            await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+
+
+async def _serve_until_stopped(application: BotApp) -> None:
+    """Serve until SIGINT/SIGTERM or a lost lock. Either cancels this task, whatever step it
+    is at, so that a signal during start-up (a slow getMe, setMyCommands or deleteWebhook)
+    unwinds like one while polling. (``run_polling`` raises SystemExit into the step instead,
+    which leaves it running, or failing with a traceback, while the application shuts down.)
+    """
+    serving = asyncio.current_task()
+    assert serving is not None
+    loop = asyncio.get_running_loop()
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, serving.cancel)
+    application.bot_data[STOP] = serving.cancel
+    with suppress(asyncio.CancelledError):
+        async with started(application):
+            await loop.create_future()  # never done: serving ends by cancellation
+
+
+def _stopped() -> int:
+    log.info("briefbot stopped")
+    return EXIT_OK
 
 
 @contextmanager
@@ -380,7 +433,7 @@ def _exit_on_sigterm() -> Iterator[None]:
     """While waiting (for the database, as a standby) SIGTERM ends the process cleanly."""
 
     def leave(_signal: int, _frame: object) -> None:
-        raise SystemExit(EXIT_OK)
+        raise SystemExit(_stopped())
 
     previous = signal.signal(signal.SIGTERM, leave)
     try:
@@ -400,7 +453,7 @@ def _serve(
     application.job_queue.run_repeating(
         watch_leadership, interval=CHECK_EVERY, first=CHECK_EVERY, name="leadership"
     )
-    application.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
+    asyncio.run(_serve_until_stopped(application))
     return bool(application.bot_data.get(LEADERSHIP_LOST))
 
 
@@ -415,7 +468,6 @@ def run(settings: Settings) -> int:
     for package in ("bot", "handlers", "storage"):
         if logging.getLogger(package).getEffectiveLevel() > logging.INFO:
             logging.getLogger(package).setLevel(logging.INFO)
-    logging.getLogger("telegram.ext").addFilter(NoStartupTraceback())
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     try:
         leadership = leadership_for(settings.database_url)
@@ -451,7 +503,7 @@ def run(settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
-    return EXIT_OK
+    return _stopped()
 
 
 __all__ = ["build_application", "on_error", "run", "runtime"]

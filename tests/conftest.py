@@ -162,32 +162,12 @@ def make_settings(tmp_path: Path, database_url: str, api: FakeBotApi) -> Setting
 
 @asynccontextmanager
 async def running_bot(settings: Settings, **build: Any) -> AsyncIterator[Any]:
-    """The real Application, started the way ``run_polling`` starts it, in this event loop."""
-    from bot.app import ALLOWED_UPDATES, build_application
+    """The real Application, started the way ``briefbot run`` starts it, in this event loop."""
+    from bot.app import build_application, started
 
     application = build_application(settings, **build)
-    await application.initialize()
-    try:
-        assert application.post_init is not None
-        await application.post_init(application)
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0.0,
-            timeout=timedelta(seconds=1),
-            allowed_updates=ALLOWED_UPDATES,
-        )
-        await application.start()
+    async with started(application, poll_timeout=timedelta(seconds=1)):
         yield application
-    finally:
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
-        if application.running:
-            await application.stop()
-            if application.post_stop is not None:
-                await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ import re
 import struct
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -730,6 +730,7 @@ class FakeBotApi:
         self._update_ids = itertools.count(100_000)
         self._delivered_up_to = 0
         self._polls_received = 0
+        self._arrivals: Counter[str] = Counter()  # per method, answered or not yet
         self._poll_generation = 0
 
         self._chats: dict[int, JsonDict] = {}
@@ -1013,6 +1014,11 @@ class FakeBotApi:
                     raise WaitTimeout(self._describe_timeout(method, chat_id, timeout, after))
             await asyncio.sleep(0.01)
 
+    def wait_for_arrival(self, method: str, timeout: float = 5.0) -> None:
+        """Block until a ``method`` call has arrived, answered or not (one held back by
+        :meth:`delay_next` is under way in the bot while the test waits)."""
+        self._wait_until(lambda: self._arrivals[method.lower()] > 0, timeout, f"a {method} call")
+
     def wait_for_polling(self, count: int = 1, timeout: float = 5.0) -> None:
         """Block until at least ``count`` getUpdates requests have arrived (bot is up)."""
         self._wait_until(lambda: self._polls_received >= count, timeout, "getUpdates polling")
@@ -1289,10 +1295,12 @@ class FakeBotApi:
         """Answer one API request; called from server threads."""
         call = RecordedCall(method, params, token, time.monotonic(), dict(uploads))
         key = method.lower()
-        with self._lock:
+        with self._cond:
             if token not in self._tokens:
                 self._tokens.append(token)
             fault = self._take_fault(key)
+            self._arrivals[key] += 1
+            self._cond.notify_all()
         if fault is not None and fault.delay > 0:
             self._stopping.wait(fault.delay)  # interruptible by stop()
         try:

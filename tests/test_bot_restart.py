@@ -1,7 +1,8 @@
 """``briefbot run`` as a real process: SIGKILL in the middle of a fan-out, then a restart.
 
 Also: a missing token is one line of advice, never a traceback, and the token never shows
-up in the logs, not even at debug level where httpx logs every request URL.
+up in the logs, not even at debug level where httpx logs every request URL; a stop signal
+while the bot is still starting ends it as cleanly as one while it polls.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from benchmarks.fanout import queue_digest
 from storage import subscriptions
@@ -155,3 +158,39 @@ def test_a_token_telegram_rejects_is_one_line_of_advice_without_the_token(tmp_pa
     )
     assert "Traceback" not in result.stderr
     assert wrong.split(":")[1] not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("step", "stop"),
+    [
+        ("getMe", signal.SIGTERM),  # the application initialising
+        ("setMyCommands", signal.SIGTERM),  # post_init
+        ("deleteWebhook", signal.SIGTERM),  # the updater starting to poll
+        ("deleteWebhook", signal.SIGINT),
+    ],
+    ids=lambda value: value.name if isinstance(value, signal.Signals) else value,
+)
+def test_a_stop_signal_during_start_up_ends_the_process_cleanly_in_one_line(
+    tmp_path: Path, step: str, stop: signal.Signals
+) -> None:
+    with FakeBotApi() as api:
+        api.delay_next(step, 60)  # a slow Bot API: the step is under way when the signal comes
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=tmp_path,
+            env=_bot_environment(api, f"sqlite:///{tmp_path / 'x.db'}", tmp_path / "inbox"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            api.wait_for_arrival(step, timeout=60)
+            bot.send_signal(stop)
+            _out, err = bot.communicate(timeout=30)
+        finally:
+            if bot.poll() is None:
+                bot.kill()
+    assert bot.returncode == 0, err
+    lines = err.splitlines()
+    assert [line for line in lines if " INFO " not in line] == [], err  # no traceback, no error
+    assert lines[-1].endswith(" INFO bot.app: briefbot stopped"), err

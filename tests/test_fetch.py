@@ -1,16 +1,22 @@
 """Fetching one web page: the limits, the reasons given, and duplicates by address or text.
 
 Everything runs against a real HTTP server on 127.0.0.1 (tests/local_web.py); the store is
-a real SQLite and PostgreSQL database (tests/conftest.py).
+a real SQLite and PostgreSQL database (tests/conftest.py). Where a test needs a host on the
+internet, a fake network (name answers and one routed address) stands in front of the real
+sockets.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import socket
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -195,6 +201,85 @@ def test_a_public_only_fetch_refuses_a_local_address_without_connecting(
         fetcher.get(url, public_only=True)
     assert web.hits("/internal") == []
     assert fetcher.get(url).status == 200  # the operator's own addresses stay reachable
+
+
+PUBLIC_ADDRESS = "93.184.215.14"  # a global address; the fake network routes it to a local server
+
+
+class FakeNetwork:
+    """Name answers and routing under the test's control, over the real sockets.
+
+    ``answers[name]`` is one answer per lookup of ``name`` (the last one repeats); other names
+    and address literals resolve as usual. A connection to PUBLIC_ADDRESS reaches ``site``, a
+    local server standing in for a host on the internet, so nothing leaves the machine.
+    """
+
+    def __init__(self, site: LocalWeb, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.site = site
+        self.answers: dict[str, list[list[str]]] = {}
+        self.lookups: Counter[str] = Counter()
+        resolve, connect = socket.getaddrinfo, socket.create_connection
+        site_port = urlsplit(site.base).port
+
+        def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+            answers = self.answers.get(host)
+            if answers is None:
+                return resolve(host, port, *args, **kwargs)
+            answer = answers[min(self.lookups[host], len(answers) - 1)]
+            self.lookups[host] += 1
+            return [found for ip in answer for found in resolve(ip, port, *args, **kwargs)]
+
+        def create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+            host, port = address
+            ip = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][0]
+            if ip == PUBLIC_ADDRESS:
+                ip, port = "127.0.0.1", site_port
+            return connect((ip, port), *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+        monkeypatch.setattr(socket, "create_connection", create_connection)
+
+
+@pytest.fixture
+def network(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeNetwork]:
+    with LocalWeb() as site:
+        yield FakeNetwork(site, monkeypatch)
+
+
+@pytest.mark.parametrize("redirected", [False, True], ids=["first-request", "after-redirect"])
+def test_a_public_only_fetch_connects_to_the_address_it_checked_not_to_a_later_answer(
+    web: LocalWeb, fetcher: Fetcher, network: FakeNetwork, redirected: bool
+) -> None:
+    # DNS rebinding: the name answers a public address once, the operator's own ever after.
+    network.answers["rebind.test"] = [[PUBLIC_ADDRESS], ["127.0.0.1"]]
+    web.add("/admin", body=b"<html><body><p>internal</p></body></html>")
+    network.site.add("/admin", body=b"<html><body><p>public</p></body></html>")
+    url = f"http://rebind.test:{urlsplit(web.base).port}/admin"
+    if redirected:
+        network.answers["news.test"] = [[PUBLIC_ADDRESS]]
+        network.site.add("/moved", status=302, headers={"Location": url})
+        url = "http://news.test/moved"
+    response = fetcher.get(url, public_only=True)
+    assert web.hits("/admin") == []
+    assert b"public" in response.content
+    assert network.lookups["rebind.test"] == 1
+
+
+@pytest.mark.parametrize("redirected", [False, True], ids=["mixed-answer", "redirect-to-local"])
+def test_a_public_only_fetch_refuses_any_private_or_local_address_without_connecting(
+    web: LocalWeb, fetcher: Fetcher, network: FakeNetwork, redirected: bool
+) -> None:
+    internal = web.add("/admin", body=b"<html><body><p>internal</p></body></html>")
+    network.answers["news.test"] = [[PUBLIC_ADDRESS]]
+    network.answers["mixed.test"] = [[PUBLIC_ADDRESS, "127.0.0.1"]]
+    if redirected:
+        network.site.add("/moved", status=302, headers={"Location": internal})
+        url, refused = "http://news.test/moved", r"127\.0\.0\.1"
+    else:
+        url, refused = f"http://mixed.test:{urlsplit(web.base).port}/admin", r"mixed\.test"
+    with pytest.raises(FetchError, match=rf"^refused: {refused} is a private or local address$"):
+        fetcher.get(url, public_only=True)
+    assert web.hits("/admin") == []
 
 
 def test_a_closed_port_is_a_connection_failure_worth_retrying(fetcher: Fetcher) -> None:

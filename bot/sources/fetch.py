@@ -3,6 +3,11 @@ limit of ``bot.pipeline.load``), a bounded number of redirects, conditional requ
 a one-line reason for every failure.
 
 Nothing else is ever downloaded: one call, one address (plus its redirects).
+
+A public-only fetch (an address from third-party content) connects only to global
+addresses, and only to the very addresses it checked: the name is resolved once, when
+connecting, so a second DNS answer (rebinding to 127.0.0.1 or a cloud metadata address)
+is never the one used. TLS still verifies the certificate against the name.
 """
 
 from __future__ import annotations
@@ -12,10 +17,13 @@ import ipaddress
 import re
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import Message
 from http import HTTPStatus
+from typing import Any
 
+import httpcore
 import httpx
 
 from bot.pipeline.load import MAX_ARTICLE_BYTES
@@ -36,9 +44,6 @@ PAGE_SUFFIXES = {
 
 # <meta charset="…"> or <meta http-equiv="Content-Type" content="text/html; charset=…">
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
-
-
-PUBLIC_ONLY = "briefbot.public_only"  # request extension read by the request hook
 
 
 class FetchError(Exception):
@@ -99,6 +104,10 @@ def _content_type(value: str | None) -> tuple[str, str | None]:
     return header.get_content_type().lower(), charset if isinstance(charset, str) else None
 
 
+def _is_global(address: str) -> bool:
+    return ipaddress.ip_address(address.split("%")[0]).is_global
+
+
 def host_is_public(host: str | None) -> bool:
     """Whether every address ``host`` resolves to is a global (internet) address; an
     unresolvable name counts as public and fails when connecting."""
@@ -108,14 +117,53 @@ def host_is_public(host: str | None) -> bool:
         found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         return True
-    return all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_global for info in found)
+    return all(_is_global(str(info[4][0])) for info in found)
 
 
-def _refuse_local_addresses(request: httpx.Request) -> None:
-    """Request hook (also run for each redirect): a link found in third-party content may
-    not reach the operator's own network (cloud metadata, admin pages, databases)."""
-    if request.extensions.get(PUBLIC_ONLY) and not host_is_public(request.url.host):
-        raise FetchError(f"refused: {request.url.host} is a private or local address")
+class _CheckedGlobalAddresses(httpcore.SyncBackend):
+    """Connects to a name only if all its addresses are global, and then to those very
+    addresses: a link found in third-party content may not reach the operator's own
+    network (cloud metadata, admin pages, databases), not even by answering differently
+    the second time it is asked. Called for the first request and for every redirect."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as error:  # no such name: the failure connecting would have given
+            raise httpcore.ConnectError(str(error)) from error
+        addresses = [str(info[4][0]) for info in found]
+        if not all(_is_global(address) for address in addresses):
+            raise FetchError(f"refused: {host} is a private or local address")
+        *others, last = addresses
+        for address in others:  # as socket.create_connection does: the next one on failure
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout):
+                continue
+        return super().connect_tcp(last, port, timeout, local_address, socket_options)
+
+
+class _PublicOnlyTransport(httpx.HTTPTransport):
+    """httpx's own transport on a connection pool with :class:`_CheckedGlobalAddresses`.
+
+    Direct connections only (no proxy from the environment): through a proxy, the proxy
+    would resolve the name again."""
+
+    def __init__(self) -> None:
+        ssl_context = httpx.create_ssl_context()
+        super().__init__(verify=ssl_context)
+        # httpx takes no network backend, httpcore's pool does; ``_pool`` is where
+        # HTTPTransport keeps it (tests/test_fetch.py fails if that ever changes).
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=ssl_context, network_backend=_CheckedGlobalAddresses()
+        )
 
 
 class Fetcher:
@@ -130,16 +178,22 @@ class Fetcher:
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=True,
-            max_redirects=max_redirects,
-            headers={"User-Agent": USER_AGENT},
-            event_hooks={"request": [_refuse_local_addresses]},
-        )
+
+        def client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
+            return httpx.Client(
+                timeout=httpx.Timeout(timeout),
+                follow_redirects=True,
+                max_redirects=max_redirects,
+                headers={"User-Agent": USER_AGENT},
+                transport=transport,
+            )
+
+        self._client = client()
+        self._public_client = client(_PublicOnlyTransport())
 
     def close(self) -> None:
         self._client.close()
+        self._public_client.close()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -158,7 +212,8 @@ class Fetcher:
     ) -> Response:
         """GET ``url``; a 304 (only possible with ``etag``/``last_modified``) has no body.
 
-        ``public_only``: refuse, also after a redirect, a host on a private or local address.
+        ``public_only``: refuse, also after a redirect, a host on a private or local address,
+        and connect to the addresses that were checked (see :class:`_CheckedGlobalAddresses`).
         """
         try:
             url = check_url(url)
@@ -170,10 +225,9 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         deadline = time.monotonic() + self.timeout
+        client = self._public_client if public_only else self._client
         try:
-            with self._client.stream(
-                "GET", url, headers=headers, extensions={PUBLIC_ONLY: public_only}
-            ) as response:
+            with client.stream("GET", url, headers=headers) as response:
                 return self._read(response, deadline)
         except httpx.TimeoutException as error:
             raise FetchError(f"timed out after {self.timeout:g} s", transient=True) from error

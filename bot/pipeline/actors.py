@@ -117,6 +117,7 @@ _NOT_SURNAME = _words(
     Games Open Indoor Prix Awards Festival Trophy Series
     """
 )
+_COMPANY_SUFFIXES = "Group|Corporation|Corp|Company|Holdings"
 _ORG_HEADS = (
     r"Authority|Council|Party|Institution|Institute|Commission|Chambers?\s+of\s+Commerce|"
     r"Association|Union|Office|Department|Ministry|Committee|Bank|Agency|Confederation|"
@@ -125,12 +126,12 @@ _ORG_HEADS = (
     r"International|Network|Institute|Alliance|Coalition|Movement|Campaign|Partnership|Police|"
     r"Tribunal|Parliament|Embassy|"
     # Companies and titles: "Menatep Group", "British Airways", "Financial Times".
-    r"Group|Corporation|Corp|Company|Holdings|Airways|Airlines|Motors|Telecom|Industries|"
+    rf"{_COMPANY_SUFFIXES}|Airways|Airlines|Motors|Telecom|Industries|"
     r"Times|Post|Journal"
 )
 # A company's name without its suffix is how it is usually called: "Menatep" for
 # "Menatep Group".
-_COMPANY_SUFFIX = re.compile(r"\s+(?:Group|Corporation|Corp|Company|Holdings)$")
+_COMPANY_SUFFIX = re.compile(rf"\s+(?:{_COMPANY_SUFFIXES})$")
 _CAP = r"[A-Z][\w'’&.-]*"
 # Words before a body's name that are not part of it: "But the", "Pearson's".
 _ORG_LEAD = re.compile(r"(?:(?i:[A-Z]\w*\s+)?(?i:the)\s+)?(?:\S+['’]s\s+)*")
@@ -145,12 +146,12 @@ _ORG = _opening_with(
 )
 # "Department for Trade and Industry", "Forum for the Future", "Committee to Protect
 # Journalists": the head noun comes first.
-_HEADS_FIRST = (
-    *("Department", "Ministry", "Office", "Committee", "Campaign", "Coalition", "Forum"),
-    *("Foundation", "Institute", "Council", "Commission", "Society", "Alliance", "League"),
-    *("Federation", "Confederation", "Association", "Union", "Movement"),
+_HEADS_FIRST = _words(
+    """
+    Department Ministry Office Committee Campaign Coalition Forum Foundation Institute Council
+    Commission Society Alliance League Federation Confederation Association Union Movement
+    """
 )
-_ANY_HEAD_FIRST = re.compile("|".join(_HEADS_FIRST))  # one search beats 20 substring tests
 _ORG_HEAD_FIRST = re.compile(
     _longest_at_word_start(_HEADS_FIRST, r"[\w'’-]")
     + rf"\s+(?:of|for|to)\s+(?:the\s+)?{_CAP}(?:\s+(?:(?:and|&)\s+)?(?!The\b){_CAP})*"
@@ -231,9 +232,9 @@ _WORD = re.compile(r"\w+")
 _GROUP_MODIFIERS = re.compile(r"(?:(?<![\w'’-])([a-z][\w-]+)\s+)?(?<![\w'’-])([a-z][\w-]+)\s+$")
 # Elected members set apart by their nation: "Polish MEPs" (never "European nations", the
 # object of a verb as often as a group that acts).
+_NATION_MEMBERS = ("MEPs", "MPs", "MSPs", "senators", "lawmakers", "legislators")
 _MEMBERS_OF_A_NATION = re.compile(
-    r"(?<![\w'’-])[A-Z][a-z]+(?:ish|ese|ian|ean|an)\s+(?:MEPs|MPs|MSPs|senators|lawmakers|"
-    r"legislators)(?![\w'’-])"
+    rf"(?<![\w'’-])[A-Z][a-z]+(?:ish|ese|ian|ean|an)\s+(?:{'|'.join(_NATION_MEMBERS)})(?![\w'’-])"
 )
 _NOT_GROUP_MODIFIERS = _words(
     """
@@ -368,8 +369,12 @@ def _mention(actor: ActorRef, sentence: str, start: int, end: int) -> Mention:
 
 # "Gibraltarians", "Falklanders": the people of a place, a group that can take a position.
 # "The Queen will host …": a title that is the person's name where only one holds it.
-_SOVEREIGN = re.compile(r"(?<![\w-])[Tt]he\s+(Queen|King|Pope)(?![\w'’-])(?!\s+(?:of\s+)?[A-Z])")
-_PEOPLE_OF_A_PLACE = re.compile(r"(?<![\w'’-])[A-Z][a-z]+(?:ians|eans|icans|landers)(?![\w'’-])")
+_SOVEREIGN = _opening_with(
+    "[Tt]", r"[\w-]", r"he\s+(Queen|King|Pope)(?![\w'’-])(?!\s+(?:of\s+)?[A-Z])"
+)
+_PEOPLE_OF_A_PLACE = _opening_with(
+    "[A-Z]", r"[\w'’-]", r"[a-z]+(?:ians|eans|icans|landers)(?![\w'’-])"
+)
 _CAPITALISED_WORD_BEFORE = re.compile(r"([A-Z][\w'’.-]*)\s+$")
 _ARTICLES = frozenset({"The", "A", "An"})
 # Adjectives of nationality ("Indonesian", "Chinese") are capitalised but name no one.
@@ -394,7 +399,8 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
     for sentence in sentences:
         for run in _CAPITAL_RUN.finditer(sentence):
             words = run.group().split()
-            if _is_sentence_start(sentence, run.start()):
+            opens_sentence = _is_sentence_start(sentence, run.start())
+            if opens_sentence:
                 if len(words) == 1 and _ACTS_AFTER_OPENER.match(sentence, run.end()):
                     openers.add(words[0])
             else:
@@ -417,7 +423,7 @@ def proper_words(sentences: Iterable[str]) -> frozenset[str]:
                 or _OF_NAME_AFTER.match(sentence, run.end())
             ):
                 in_longer_name.update(names)
-            elif names and (lead or not _is_sentence_start(sentence, run.start())):
+            elif names and (lead or not opens_sentence):
                 alone.add(names[0])
     text = "\n".join(sentences)
     # A single word opening a sentence and acting is a name if the article also writes it
@@ -528,12 +534,12 @@ def discovered_mentions(
     for start, end in _countries(sentence):
         if not _runs_into_longer_name(sentence, start, end):
             add(ActorRef(sentence[start:end], "country"), start, end)
-    if _ANY_HEAD_FIRST.search(sentence):  # most sentences: none of them
-        for match in _ORG_HEAD_FIRST.finditer(sentence):
-            before = _CAPITALISED_WORD_BEFORE.search(sentence, 0, match.start())
-            if before is None or before.group(1) in _ARTICLES:  # not "National Union of …"
-                end = match.end() - match.group().endswith(".")  # the sentence's full stop
-                add(ActorRef(sentence[match.start() : end], "organisation"), match.start(), end)
+    # The pattern opens with its head words, so re skips in C to where one stands.
+    for match in _ORG_HEAD_FIRST.finditer(sentence):
+        before = _CAPITALISED_WORD_BEFORE.search(sentence, 0, match.start())
+        if before is None or before.group(1) in _ARTICLES:  # not "National Union of …"
+            end = match.end() - match.group().endswith(".")  # the sentence's full stop
+            add(ActorRef(sentence[match.start() : end], "organisation"), match.start(), end)
     for match in _ORG.finditer(sentence):
         # "But the Scottish Executive": the name starts after the sentence's own words.
         lead = _ORG_LEAD.match(match.group())
@@ -600,15 +606,13 @@ _IRREGULAR_DEMONYMS = {
     "Russian": "Russia",
     "Turkish": "Turkey",
 }
-# The nouns the two patterns below end with: a sentence holding none needs neither.
-_NATION_BODIES = (
-    *("authorities", "government", "regime"),
-    *("MEPs", "MPs", "MSPs", "senators", "lawmakers", "legislators"),
-)
+_NATION_AUTHORITIES = ("authorities", "government", "regime")
 _AUTHORITIES_OF_A_NATION = re.compile(
     rf"(?<![\w'’-])(?P<nationality>{'|'.join(_IRREGULAR_DEMONYMS)}|[A-Z][a-z]+(?:ese|ish|ian|an|i))"
-    r"\s+(?:authorities|government|regime)\b"
+    rf"\s+(?:{'|'.join(_NATION_AUTHORITIES)})\b"
 )
+# The nouns that the nation patterns end with: a sentence holding none needs neither.
+_NATION_BODIES = (*_NATION_AUTHORITIES, *_NATION_MEMBERS)
 _COUNTRY_NAMES = sorted(name for names in _COUNTRIES_BY_FIRST_WORD.values() for name in names)
 
 
@@ -659,11 +663,11 @@ _HEAD_THEN_AND = re.compile(rf"\b(?:{_ORG_HEADS})(?P<link>\s+(?:and|&)\s+(?:the\
 
 def _listed_bodies(sentence: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """The spans of the bodies one capitalised run from ``start`` to ``end`` names."""
-    while (sentence.find(" and ", start, end) >= 0 or sentence.find(" & ", start, end) >= 0) and (
-        link := _HEAD_THEN_AND.search(sentence, start, end)
-    ):
-        yield start, link.start("link")
-        start = link.end()
+    run = sentence[start:end]
+    if " and " in run or " & " in run:  # most runs: one body, no search
+        for link in _HEAD_THEN_AND.finditer(sentence, start, end):
+            yield start, link.start("link")
+            start = link.end()
     yield start, end
 
 

@@ -787,6 +787,7 @@ def _cue_statements(
     """The positions the cues of a sentence show, one per actor."""
     announcer = _announcer(sentence, mentions) if speaker is None else None
     cancelled = stances.cancelling_spans(sentence)
+    named_here = {m.actor for m in mentions}
     taken: set[str] = set()
     for cue in sorted(cues, key=lambda c: c.weak):
         if any(start <= cue.start <= end + 3 for start, end in cancelled):
@@ -807,7 +808,6 @@ def _cue_statements(
             for holder, reporter in holders
             if reporter is not None and holder.party and focus.party_of(reporter) == holder
         ]  # "Lib Dem spokeswoman Sandra Gidley said: '… the Liberal Democrats feel …'"
-        named_here = {m.actor for m in mentions}
         holders += [
             (body, reporter)
             for holder, reporter in holders

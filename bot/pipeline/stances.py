@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from bot.pipeline.patterns import could_match, longest_first, openings
 
-_AUX = r"(?:has|have|had|is|are|was|were|will|would|did|does|do)"
 # Deeds that are decisions taken: a firm's or a government's reported action is its position.
 _ACTIONS_DONE = (
     r"released|launched|awarded|issued|unveiled|introduced|closed|shut\s+down|bought|acquired|"
@@ -23,7 +22,6 @@ _ACTIONS_DONE = (
     r"contributed|pushed\s+through|banned|cancelled|canceled|withdrawn|withdrew|dropped|signed|"
     r"suspended|fined|sacked|resigned|retired|quit|stepped\s+down"
 )
-_NOT = r"(?:not|n't|never)"
 
 CUES: dict[str, list[str]] = {
     "open": [

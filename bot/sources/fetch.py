@@ -16,6 +16,7 @@ import codecs
 import ipaddress
 import re
 import socket
+import ssl
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -156,8 +157,7 @@ class _PublicOnlyTransport(httpx.HTTPTransport):
     Direct connections only (no proxy from the environment): through a proxy, the proxy
     would resolve the name again."""
 
-    def __init__(self) -> None:
-        ssl_context = httpx.create_ssl_context()
+    def __init__(self, ssl_context: ssl.SSLContext) -> None:
         super().__init__(verify=ssl_context)
         # httpx takes no network backend, httpcore's pool does; ``_pool`` is where
         # HTTPTransport keeps it (tests/test_fetch.py fails if that ever changes).
@@ -179,17 +179,20 @@ class Fetcher:
         self.timeout = timeout
         self.max_bytes = max_bytes
 
+        ssl_context = httpx.create_ssl_context()  # built once: ~20 ms each
+
         def client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
             return httpx.Client(
                 timeout=httpx.Timeout(timeout),
                 follow_redirects=True,
                 max_redirects=max_redirects,
                 headers={"User-Agent": USER_AGENT},
+                verify=ssl_context,
                 transport=transport,
             )
 
         self._client = client()
-        self._public_client = client(_PublicOnlyTransport())
+        self._public_client = client(_PublicOnlyTransport(ssl_context))
 
     def close(self) -> None:
         self._client.close()

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.pipeline.actors import Registry
 from storage import repository
 from storage.db import open_database
 from tests.fake_bot_api import FakeBotApi
@@ -182,3 +183,9 @@ async def bot(api: FakeBotApi, make_settings: SettingsFactory) -> AsyncIterator[
     async with running_bot(make_settings(), first_scan_after=3600) as application:
         await api.wait_for_polling_async()
         yield application
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    """The shipped actor registry (read-only: tests share one)."""
+    return Registry.load()

@@ -76,11 +76,6 @@ ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 </feed>"""
 
 
-@pytest.fixture(scope="module")
-def registry() -> Registry:
-    return Registry.load()
-
-
 @pytest.fixture
 def poller(sessions: sessionmaker[Session], registry: Registry) -> Iterator[FeedPoller]:
     with Fetcher(timeout=1.0) as fetcher:

@@ -49,11 +49,6 @@ def article_page(title: str, text: str) -> str:
     )
 
 
-@pytest.fixture(scope="module")
-def registry() -> Registry:
-    return Registry.load()
-
-
 @pytest.fixture
 def fetcher() -> Iterator[Fetcher]:
     with Fetcher(timeout=1.0) as client:

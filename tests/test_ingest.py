@@ -6,21 +6,14 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.pipeline.actors import Registry
 from bot.pipeline.ingest import Ingestor
 from storage import repository
 from storage.db import open_database
 from storage.models import Article, Statement
 from tests.helpers import SEEDS, normalise
-
-
-@pytest.fixture(scope="module")
-def registry() -> Registry:
-    return Registry.load()
 
 
 def _count(sessions: sessionmaker[Session], model: type) -> int:

@@ -18,11 +18,6 @@ from tests.helpers import SEEDS
 FIRST, SECOND = SEEDS / "000_381c8fa5f7f448f3.txt", SEEDS / "002_ffeabc11d1486852.txt"
 
 
-@pytest.fixture(scope="module")
-def registry() -> Registry:
-    return Registry.load()
-
-
 def test_repeats_inside_one_batch_get_the_results_of_files_taken_one_by_one(
     sessions: sessionmaker[Session], registry: Registry, tmp_path: Path
 ) -> None:

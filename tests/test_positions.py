@@ -16,11 +16,6 @@ from bot.pipeline.extract import ExtractedStatement, extract_statements
 
 
 @pytest.fixture(scope="module")
-def registry() -> Registry:
-    return Registry.load()
-
-
-@pytest.fixture(scope="module")
 def seed_score():
     return evaluate_seeds()
 

@@ -132,6 +132,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
+    from bot.pipeline.actors import Registry
     from bot.pipeline.brief import clean_or_reject, title_and_summary
     from bot.pipeline.load import RejectedInput, read_file
     from bot.pipeline.summarize import ALGORITHMS
@@ -142,6 +143,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         )
     if args.sentences < 1:
         raise CommandError("--sentences must be at least 1")
+    registry = Registry.load()
     failed = 0
     for name in args.files:
         try:
@@ -150,7 +152,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
             failed += 1
             print(f"rejected {name}: {error}", file=sys.stderr)
             continue
-        title, summary = title_and_summary(article, args.sentences, args.algorithm)
+        title, summary = title_and_summary(article, args.sentences, args.algorithm, registry)
         if args.json:
             _print_json({"source": name, "title": title, "summary": summary})
         else:

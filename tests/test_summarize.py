@@ -19,6 +19,7 @@ from bot.evaluation.summaries import (
     speed_ratio,
     split_for_tuning,
 )
+from bot.pipeline.actors import Registry
 from bot.pipeline.article import CleanArticle
 from bot.pipeline.brief import title_and_summary
 from bot.pipeline.clean import clean_article
@@ -233,3 +234,31 @@ def test_a_seed_briefing_title_is_its_headline_or_names_the_story(brief: dict) -
         assert normalise(title) == brief["title"]
     else:
         assert all(word in normalise(title) for word in brief["title_from"]), title
+
+
+def test_a_pull_quote_in_a_briefing_names_its_speaker(registry: Registry) -> None:
+    article = clean_article(
+        "Talks end without a deal\n\n"
+        "The talks in Geneva ended on Monday without an agreement on the border.\n"
+        "I have asked every partner for an answer and none has come.\n"
+        "Foreign Minister Ada Quill\n\n"
+        "Officials said a second round could start in the spring."
+    )
+    _, summary = title_and_summary(article, registry=registry)
+    assert summary[1] == ("I have asked every partner for an answer and none has come. — Ada Quill")
+
+
+def test_a_short_heading_after_a_sentence_is_not_taken_for_its_speaker(
+    registry: Registry,
+) -> None:
+    article = clean_article(
+        "Talks end without a deal\n\n"
+        "The talks in Geneva ended on Monday without an agreement on the border.\n"
+        "Why It Matters Now\n\n"
+        "Officials said a second round could start in the spring."
+    )
+    _, summary = title_and_summary(article, registry=registry)
+    assert summary == [
+        "The talks in Geneva ended on Monday without an agreement on the border.",
+        "Officials said a second round could start in the spring.",
+    ]

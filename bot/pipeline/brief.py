@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.pipeline.actors import Registry
+from bot.pipeline.actors import Registry, find_mentions
 from bot.pipeline.article import CleanArticle
 from bot.pipeline.clean import clean_article
-from bot.pipeline.extract import ExtractedStatement, extract_statements
+from bot.pipeline.extract import ExtractedStatement, extract_statements, speaks_in_first_person
 from bot.pipeline.load import LoadedText, RejectedInput
 from bot.pipeline.summarize import DEFAULT_ALGORITHM, rank_sentences, summary_from_ranking
 
@@ -45,12 +45,32 @@ def derive_title(article: CleanArticle, ranking: list[int]) -> str:
     return shorten(article.sentences[min(ranking[:SUMMARY_SENTENCES], default=0)])
 
 
+def pull_quote_speakers(article: CleanArticle, registry: Registry) -> dict[int, str]:
+    """The people named on the line right after someone's own words (a pull quote's byline),
+    by the sentence's index; the writer's sentence before a short heading gives nobody."""
+    speakers = {}
+    for index, line in article.bylines:
+        if not speaks_in_first_person(article.sentences[index]):
+            continue
+        people = [m.actor for m in find_mentions(registry, line) if m.actor.kind == "person"]
+        if people:
+            speakers[index] = people[0].name
+    return speakers
+
+
 def title_and_summary(
-    article: CleanArticle, sentences: int = SUMMARY_SENTENCES, algorithm: str = DEFAULT_ALGORITHM
+    article: CleanArticle,
+    sentences: int = SUMMARY_SENTENCES,
+    algorithm: str = DEFAULT_ALGORITHM,
+    registry: Registry | None = None,
 ) -> tuple[str, list[str]]:
-    """Both from one ranking of the sentences."""
+    """Both from one ranking of the sentences; with ``registry``, a pull quote in the
+    summary names its speaker."""
     ranking = rank_sentences(article, algorithm)
-    return derive_title(article, ranking), summary_from_ranking(article, ranking, sentences)
+    speakers = pull_quote_speakers(article, registry) if registry is not None else None
+    return derive_title(article, ranking), summary_from_ranking(
+        article, ranking, sentences, speakers
+    )
 
 
 def clean_or_reject(loaded: LoadedText) -> CleanArticle:
@@ -68,7 +88,7 @@ def brief(
     algorithm: str = DEFAULT_ALGORITHM,
 ) -> Briefing:
     article = clean_or_reject(loaded)
-    title, summary = title_and_summary(article, sentences, algorithm)
+    title, summary = title_and_summary(article, sentences, algorithm, registry)
     return Briefing(
         title=title,
         article=article,

@@ -883,9 +883,14 @@ def _speaker(
         people = [m.actor for m in find_mentions(registry, bylines[index])]
         if people:
             return people[0]
-    if sentence.startswith(('"', "“")) or _FIRST_PERSON_OPENING.match(sentence):
+    if speaks_in_first_person(sentence):
         return focus.speaker
     return None
+
+
+def speaks_in_first_person(sentence: str) -> bool:
+    """A quotation or words in the first person: someone's own words, not the writer's."""
+    return sentence.startswith(('"', "“")) or bool(_FIRST_PERSON_OPENING.match(sentence))
 
 
 def _speaker_named(sentence: str, mentions: list[Mention], focus: _Focus) -> ActorRef | None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
@@ -267,8 +267,23 @@ def summarize(
     return summary_from_ranking(article, rank_sentences(article, algorithm), count)
 
 
-def summary_from_ranking(article: CleanArticle, ranking: list[int], count: int = 3) -> list[str]:
-    """The best ``count`` sentences of a ranking from ``rank_sentences``, in reading order."""
+def summary_from_ranking(
+    article: CleanArticle,
+    ranking: list[int],
+    count: int = 3,
+    speakers: Mapping[int, str] | None = None,
+) -> list[str]:
+    """The best ``count`` sentences of a ranking from ``rank_sentences``, in reading order.
+
+    ``speakers``: who said a sentence, by its index, for a quote whose speaker stood on a
+    line of its own after it (a pull quote): the briefing names them, "… — Jane Doe".
+    """
     if count < 0:
         raise ValueError(f"a summary cannot have {count} sentences")
-    return [article.sentences[index] for index in sorted(ranking[:count])]
+    speakers = speakers or {}
+    return [
+        f"{article.sentences[index]} — {speakers[index]}"
+        if index in speakers
+        else article.sentences[index]
+        for index in sorted(ranking[:count])
+    ]
